@@ -1,0 +1,115 @@
+// From "what the renewal talks to" (a --ca name, a directory URL) to the CAA identities and
+// account rules the check needs. Unknown directories are asked for meta.caaIdentities
+// (RFC 8555 §7.1.1) once per run, with a short timeout.
+import type { CaPolicy } from '../caa/evaluate.js';
+import { findAuthority, normalizeDirectoryUrl, type CertificateAuthority } from './authorities.js';
+
+/** The CA a renewal will use, with where its CAA identities came from. */
+export interface ResolvedCa {
+  /** Directory URL (null only when an override names no server). */
+  server: string | null;
+  authority: CertificateAuthority | null;
+  /** Short name or host, for reports. */
+  label: string;
+  identities: string[];
+  identitySource: 'built-in table' | 'ACME directory meta.caaIdentities' | '--caa-identity';
+  policy: CaPolicy;
+}
+
+export type CaResolution = { ok: true; ca: ResolvedCa } | { ok: false; server: string | null; message: string };
+
+export interface CaResolverOptions {
+  /** --caa-identity values; they replace the CA's identities. */
+  identityOverride: string[];
+  /** Today, for RFC 8657 enforcement dates. */
+  now: Date;
+  directoryTimeoutMs: number;
+  fetchDirectory?: (url: string, timeoutMs: number) => Promise<unknown>;
+}
+
+/** Resolves CA names/URLs for one run; each unknown directory is fetched at most once. */
+export class CaResolver {
+  private readonly directories = new Map<string, Promise<string[] | string>>();
+
+  constructor(private readonly options: CaResolverOptions) {}
+
+  /** Resolve a --ca value or a lineage's server URL. */
+  async resolve(nameOrUrl: string): Promise<CaResolution> {
+    const authority = findAuthority(nameOrUrl);
+    const isUrl = /^https?:\/\//i.test(nameOrUrl.trim());
+    if (!authority && !isUrl) {
+      return { ok: false, server: null, message: `unknown CA ${JSON.stringify(nameOrUrl)}: use a short name (${knownNames()}) or an ACME directory URL` };
+    }
+    const server = isUrl ? nameOrUrl.trim() : authority!.directories[0]!;
+    const enforces = authority ? enforcedBy(authority, this.options.now) : true;
+    const label = authority?.id ?? hostOf(server);
+    const prefixes = authority?.accountUriPrefixes ?? [];
+    const make = (identities: string[], identitySource: ResolvedCa['identitySource']): CaResolution => ({
+      ok: true,
+      ca: {
+        server, authority, label, identities, identitySource,
+        policy: { identities, accountUriPrefixes: prefixes, enforcesRfc8657: enforces },
+      },
+    });
+    if (this.options.identityOverride.length > 0) return make(this.options.identityOverride, '--caa-identity');
+    if (authority) return make(authority.caaIdentities, 'built-in table');
+    const fetched = await this.directoryIdentities(server);
+    if (typeof fetched === 'string') {
+      return { ok: false, server, message: `${fetched}; give the CA's CAA identity with --caa-identity DOMAIN` };
+    }
+    return make(fetched, 'ACME directory meta.caaIdentities');
+  }
+
+  private directoryIdentities(url: string): Promise<string[] | string> {
+    const key = normalizeDirectoryUrl(url);
+    let pending = this.directories.get(key);
+    if (!pending) {
+      pending = this.fetchIdentities(url);
+      this.directories.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetchIdentities(url: string): Promise<string[] | string> {
+    const fetchDirectory = this.options.fetchDirectory ?? fetchJson;
+    let body: unknown;
+    try {
+      body = await fetchDirectory(url, this.options.directoryTimeoutMs);
+    } catch (err) {
+      return `unknown CA ${url}: could not read its ACME directory (${(err as Error).message})`;
+    }
+    const ids = (body as { meta?: { caaIdentities?: unknown } } | null)?.meta?.caaIdentities;
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string' && x !== '')) {
+      return `unknown CA ${url}: its ACME directory lists no meta.caaIdentities`;
+    }
+    return ids.map(normalizeIdentity);
+  }
+}
+
+/** How the CA normalises its own identity at start-up (Boulder core.NormalizeIssuerDomainName). */
+export function normalizeIdentity(identity: string): string {
+  return identity.trim().toLowerCase().replace(/\.+$/, '');
+}
+
+function enforcedBy(ca: CertificateAuthority, now: Date): boolean {
+  return ca.enforcesRfc8657 === 'yes' || now.getTime() >= Date.parse(`${ca.enforcesRfc8657}T00:00:00Z`);
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function knownNames(): string {
+  return 'letsencrypt, letsencrypt-staging, zerossl, google, google-staging, sslcom, buypass, actalis, digicert, ...';
+}
+
+/** GET a JSON document with a hard timeout. */
+async function fetchJson(url: string, timeoutMs: number): Promise<unknown> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}

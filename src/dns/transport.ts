@@ -1,0 +1,137 @@
+// One DNS exchange with one server over UDP or TCP, bounded by a timeout.
+// A reply is accepted only if it comes from the server asked, carries our random ID and echoes
+// our question; anything else is ignored (spoofed or stale datagrams), so it cannot poison a run.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { decodeResponse, type DecodedResponse } from './wire.js';
+
+/** A DNS server to query. */
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+/** Why an exchange produced no usable reply. */
+export class TransportError extends Error {
+  constructor(
+    readonly kind: 'timeout' | 'network',
+    message: string,
+    readonly server: ServerAddress,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+/** host:port with IPv6 bracketed, for messages. */
+export function formatServer(server: ServerAddress): string {
+  return net.isIPv6(server.host) ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
+}
+
+/** Whether a decoded reply answers exactly this query. */
+function answersQuery(reply: DecodedResponse, id: number, name: string, type: number): boolean {
+  return (
+    reply.isResponse &&
+    reply.id === id &&
+    reply.question !== null &&
+    reply.question.type === type &&
+    reply.question.name.toLowerCase() === name.toLowerCase()
+  );
+}
+
+/** Send a query over UDP from a fresh random port and wait for the matching reply. */
+export function exchangeUdp(
+  server: ServerAddress,
+  query: Buffer,
+  match: { id: number; name: string; type: number },
+  timeoutMs: number,
+): Promise<DecodedResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
+    const finish = (fn: () => void): void => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.close();
+      fn();
+    };
+    const timer = setTimeout(
+      () => finish(() => reject(new TransportError('timeout', `no reply within ${timeoutMs} ms (UDP)`, server))),
+      timeoutMs,
+    );
+    socket.on('error', (err) => finish(() => reject(new TransportError('network', `UDP: ${err.message}`, server))));
+    socket.on('message', (msg, rinfo) => {
+      if (rinfo.port !== server.port || !sameAddress(rinfo.address, server.host)) return;
+      let reply: DecodedResponse;
+      try {
+        reply = decodeResponse(msg);
+      } catch {
+        return; // garbage is not an answer; keep waiting
+      }
+      if (answersQuery(reply, match.id, match.name, match.type)) finish(() => resolve(reply));
+    });
+    socket.send(query, server.port, server.host, (err) => {
+      if (err) finish(() => reject(new TransportError('network', `UDP send: ${err.message}`, server)));
+    });
+  });
+}
+
+/** Send a query over TCP (RFC 7766 two-byte length framing) and read one matching reply. */
+export function exchangeTcp(
+  server: ServerAddress,
+  query: Buffer,
+  match: { id: number; name: string; type: number },
+  timeoutMs: number,
+): Promise<DecodedResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: server.host, port: server.port });
+    let received = Buffer.alloc(0);
+    const finish = (fn: () => void): void => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.destroy();
+      fn();
+    };
+    const timer = setTimeout(
+      () => finish(() => reject(new TransportError('timeout', `no reply within ${timeoutMs} ms (TCP)`, server))),
+      timeoutMs,
+    );
+    socket.on('error', (err) => finish(() => reject(new TransportError('network', `TCP: ${err.message}`, server))));
+    socket.on('connect', () => {
+      const framed = Buffer.alloc(query.length + 2);
+      framed.writeUInt16BE(query.length, 0);
+      query.copy(framed, 2);
+      socket.write(framed);
+    });
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      while (received.length >= 2) {
+        const length = received.readUInt16BE(0);
+        if (received.length < 2 + length) return;
+        const msg = received.subarray(2, 2 + length);
+        received = received.subarray(2 + length);
+        let reply: DecodedResponse;
+        try {
+          reply = decodeResponse(msg);
+        } catch (err) {
+          finish(() => reject(new TransportError('network', `TCP: undecodable reply (${(err as Error).message})`, server)));
+          return;
+        }
+        if (answersQuery(reply, match.id, match.name, match.type)) {
+          finish(() => resolve(reply));
+          return;
+        }
+      }
+    });
+    socket.on('end', () =>
+      finish(() => reject(new TransportError('network', 'TCP: connection closed before a reply', server))),
+    );
+  });
+}
+
+/** Compare addresses, allowing for IPv4-mapped IPv6 forms and zone ids. */
+function sameAddress(a: string, b: string): boolean {
+  const norm = (s: string): string => s.replace(/^::ffff:/i, '').replace(/%.*$/, '').toLowerCase();
+  return norm(a) === norm(b);
+}

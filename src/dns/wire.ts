@@ -1,0 +1,183 @@
+// DNS wire format: query encoding and response decoding on top of dns-packet.
+//
+// dns-packet decodes CAA values as UTF-8, which replaces invalid bytes with U+FFFD. The CA
+// compares CAA values byte for byte (caa-rules.md rule 13), so CAA RDATA goes through our own
+// codec below and values are kept as byte strings (one char per byte, 'latin1').
+import packet from 'dns-packet';
+import type { Question } from 'dns-packet';
+
+export const TYPE_CNAME = 5;
+export const TYPE_DNAME = 39;
+export const TYPE_OPT = 41;
+export const TYPE_CAA = 257;
+const CLASS_IN = 1;
+const EDNS_OPTION_EDE = 15;
+
+/** dns-packet's domain-name codec (handles compression); missing from its type definitions. */
+interface NameCodec {
+  decode: ((buf: Buffer, offset: number) => string) & { bytes: number };
+}
+const nameCodec = (packet as unknown as { name: NameCodec }).name;
+
+/** A CAA resource record as served. tag and value are byte strings: one char per byte. */
+export interface CaaRecord {
+  flags: number;
+  tag: string;
+  value: string;
+}
+
+/** One hop of an alias chain found in an answer section. */
+export interface AliasHop {
+  type: 'CNAME' | 'DNAME';
+  owner: string;
+  target: string;
+}
+
+/** An Extended DNS Error option (RFC 8914). */
+export interface ExtendedError {
+  code: number;
+  text: string;
+}
+
+/** The parts of a DNS response that CAA checking needs. */
+export interface DecodedResponse {
+  id: number;
+  isResponse: boolean;
+  truncated: boolean;
+  authoritative: boolean;
+  recursionAvailable: boolean;
+  /** Full rcode, including the EDNS extended bits. */
+  rcode: number;
+  question: { name: string; type: number; class: number } | null;
+  caa: Array<CaaRecord & { owner: string }>;
+  aliases: AliasHop[];
+  ede: ExtendedError | null;
+}
+
+/** CAA RDATA codec (RFC 8659 §4.1): flags, tag length, tag, value; symmetric trio. */
+export const caaRdata = {
+  encodingLength(record: CaaRecord): number {
+    return 2 + record.tag.length + record.value.length;
+  },
+  encode(record: CaaRecord): Buffer {
+    if (record.tag.length < 1 || record.tag.length > 255) {
+      throw new RangeError(`CAA tag must be 1-255 bytes, got ${record.tag.length}`);
+    }
+    const buf = Buffer.alloc(caaRdata.encodingLength(record));
+    buf.writeUInt8(record.flags & 0xff, 0);
+    buf.writeUInt8(record.tag.length, 1);
+    buf.write(record.tag, 2, 'latin1');
+    buf.write(record.value, 2 + record.tag.length, 'latin1');
+    return buf;
+  },
+  decode(rdata: Buffer): CaaRecord {
+    if (rdata.length < 2) throw new RangeError('CAA RDATA shorter than 2 bytes');
+    const tagLength = rdata.readUInt8(1);
+    if (2 + tagLength > rdata.length) throw new RangeError('CAA tag runs past the end of RDATA');
+    return {
+      flags: rdata.readUInt8(0),
+      tag: rdata.toString('latin1', 2, 2 + tagLength),
+      value: rdata.toString('latin1', 2 + tagLength),
+    };
+  },
+};
+
+/** Build a CAA query: RD set, AD set and EDNS0 with a 4096-byte buffer, as the CA sends (rule 3). */
+export function encodeCaaQuery(id: number, name: string): Buffer {
+  return packet.encode({
+    type: 'query',
+    id,
+    flags: packet.RECURSION_DESIRED | packet.AUTHENTIC_DATA,
+    questions: [{ type: 'CAA', class: 'IN', name } as Question],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096, flags: 0, options: [] } as never],
+  });
+}
+
+/** Decode a response, keeping CAA values as raw bytes, alias hops and any EDE option. */
+export function decodeResponse(buf: Buffer): DecodedResponse {
+  if (buf.length < 12) throw new RangeError(`DNS message too short (${buf.length} bytes)`);
+  const flags = buf.readUInt16BE(2);
+  const counts = [buf.readUInt16BE(4), buf.readUInt16BE(6), buf.readUInt16BE(8), buf.readUInt16BE(10)];
+  const out: DecodedResponse = {
+    id: buf.readUInt16BE(0),
+    isResponse: (flags & 0x8000) !== 0,
+    truncated: (flags & packet.TRUNCATED_RESPONSE) !== 0,
+    authoritative: (flags & packet.AUTHORITATIVE_ANSWER) !== 0,
+    recursionAvailable: (flags & packet.RECURSION_AVAILABLE) !== 0,
+    rcode: flags & 0x0f,
+    question: null,
+    caa: [],
+    aliases: [],
+    ede: null,
+  };
+  let offset = 12;
+  for (let i = 0; i < counts[0]!; i++) {
+    const name = nameCodec.decode(buf, offset);
+    offset += nameCodec.decode.bytes;
+    const q = { name, type: buf.readUInt16BE(offset), class: buf.readUInt16BE(offset + 2) };
+    offset += 4;
+    if (i === 0) out.question = q;
+  }
+  // A truncated message may end mid-section: keep what decoded cleanly (TC is reported anyway).
+  const sections = [counts[1]!, counts[2]!, counts[3]!];
+  try {
+    sections.forEach((count, section) => {
+      for (let i = 0; i < count; i++) {
+        const owner = nameCodec.decode(buf, offset);
+        offset += nameCodec.decode.bytes;
+        const type = buf.readUInt16BE(offset);
+        const klass = buf.readUInt16BE(offset + 2);
+        const ttlOrFlags = buf.readUInt32BE(offset + 4);
+        const rdlength = buf.readUInt16BE(offset + 8);
+        const rdataStart = offset + 10;
+        if (rdataStart + rdlength > buf.length) throw new RangeError('RDATA runs past the end of the message');
+        const rdata = buf.subarray(rdataStart, rdataStart + rdlength);
+        if (section === 0 && klass === CLASS_IN) {
+          if (type === TYPE_CAA) out.caa.push({ owner, ...caaRdata.decode(rdata) });
+          else if (type === TYPE_CNAME || type === TYPE_DNAME) {
+            out.aliases.push({
+              type: type === TYPE_CNAME ? 'CNAME' : 'DNAME',
+              owner,
+              target: nameCodec.decode(buf, rdataStart),
+            });
+          }
+        } else if (type === TYPE_OPT) {
+          out.rcode |= ((ttlOrFlags >>> 24) & 0xff) << 4;
+          out.ede = out.ede ?? findEde(rdata);
+        }
+        offset = rdataStart + rdlength;
+      }
+    });
+  } catch (err) {
+    if (!out.truncated) throw err;
+  }
+  return out;
+}
+
+/** First EDE option in OPT RDATA (RFC 8914 §2: INFO-CODE then UTF-8 EXTRA-TEXT). */
+function findEde(rdata: Buffer): ExtendedError | null {
+  let offset = 0;
+  while (offset + 4 <= rdata.length) {
+    const code = rdata.readUInt16BE(offset);
+    const length = rdata.readUInt16BE(offset + 2);
+    const body = rdata.subarray(offset + 4, offset + 4 + length);
+    if (code === EDNS_OPTION_EDE && body.length >= 2) {
+      return { code: body.readUInt16BE(0), text: body.toString('utf8', 2).replace(/\0+$/, '') };
+    }
+    offset += 4 + length;
+  }
+  return null;
+}
+
+const RCODE_NAMES: Record<number, string> = {
+  0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED',
+  6: 'YXDOMAIN', 7: 'YXRRSET', 8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE', 16: 'BADSIG',
+  17: 'BADKEY', 18: 'BADTIME', 19: 'BADMODE', 20: 'BADNAME', 21: 'BADALG', 22: 'BADTRUNC', 23: 'BADCOOKIE',
+};
+
+/** The rcode mnemonic as miekg/dns (and so the CA's error text) spells it. */
+export function rcodeName(rcode: number): string {
+  return RCODE_NAMES[rcode] ?? String(rcode);
+}
+
+export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;

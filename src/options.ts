@@ -1,0 +1,202 @@
+// Command-line contract (issue #2): parse and validate, so that a usage mistake is reported in
+// one line and exits 64 before anything touches the network.
+import { parseArgs } from 'node:util';
+import { domainToASCII } from 'node:url';
+import { parseResolverAddress } from './dns/resolvconf.js';
+import type { ServerAddress } from './dns/transport.js';
+import { normalizeIdentity } from './ca/resolve.js';
+import { toCheckName } from './caa/name.js';
+
+export const CHALLENGES = ['http-01', 'dns-01', 'tls-alpn-01', 'dns-account-01', 'dns-persist-01'];
+
+/** A mistake in how the command was called (exit 64). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CheckOptions {
+  domains: string[];
+  all: boolean;
+  certNames: string[];
+  due: boolean;
+  configDir: string;
+  acmeHomes: string[];
+  ca: string | null;
+  caaIdentities: string[];
+  accountUri: string | null;
+  challenge: string | null;
+  resolvers: ServerAddress[];
+  timeoutMs: number | null;
+  retries: number | null;
+  concurrency: number;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  color: boolean | null;
+  format: 'text' | 'json' | 'prometheus';
+  metricsFile: string | null;
+  statusFile: string | null;
+  strict: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+const OPTION_SPEC = {
+  domain: { type: 'string', short: 'd', multiple: true },
+  all: { type: 'boolean' },
+  'cert-name': { type: 'string', multiple: true },
+  due: { type: 'boolean' },
+  'config-dir': { type: 'string' },
+  'acme-home': { type: 'string', multiple: true },
+  ca: { type: 'string' },
+  'caa-identity': { type: 'string', multiple: true },
+  'account-uri': { type: 'string' },
+  challenge: { type: 'string' },
+  resolver: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  retries: { type: 'string' },
+  concurrency: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  verbose: { type: 'boolean', short: 'v' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  format: { type: 'string' },
+  'metrics-file': { type: 'string' },
+  'status-file': { type: 'string' },
+  strict: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+/** Parse check options (everything after an optional subcommand). */
+export function parseCheckOptions(argv: string[]): CheckOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTION_SPEC, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(cleanParseError((err as Error).message));
+  }
+  const v = parsed.values;
+  if (parsed.positionals.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])} (names go after -d)`);
+  }
+  const domains = v.domain ?? [];
+  for (const d of domains) {
+    try {
+      toCheckName(d);
+    } catch (err) {
+      throw new UsageError(`-d ${(err as Error).message}`);
+    }
+  }
+  if (domains.length > 0 && (v.all || (v['cert-name'] ?? []).length > 0)) {
+    throw new UsageError('-d checks ad-hoc names; it cannot be combined with --all or --cert-name');
+  }
+  if (domains.length === 0 && (v['account-uri'] !== undefined || v.challenge !== undefined)) {
+    throw new UsageError('--account-uri and --challenge apply to -d names (lineages carry their own)');
+  }
+  const challenge = v.challenge ?? null;
+  if (challenge !== null && !CHALLENGES.includes(challenge)) {
+    throw new UsageError(`--challenge must be one of ${CHALLENGES.join(', ')} (got ${JSON.stringify(challenge)})`);
+  }
+  const accountUri = v['account-uri'] ?? null;
+  if (accountUri !== null && !/^https?:\/\/\S+$/.test(accountUri)) {
+    throw new UsageError(`--account-uri must be an http(s) URL such as https://acme-v02.api.letsencrypt.org/acme/acct/12345`);
+  }
+  const format = v.format ?? (v.json ? 'json' : 'text');
+  if (format !== 'text' && format !== 'json' && format !== 'prometheus') {
+    throw new UsageError(`--format must be text, json or prometheus (got ${JSON.stringify(format)})`);
+  }
+  if (format === 'prometheus' && !v['metrics-file']) throw new UsageError('--format prometheus needs --metrics-file FILE');
+  if (v.json && format !== 'json') throw new UsageError('--json conflicts with --format ' + format);
+  const resolvers = (v.resolver ?? []).map((r) => {
+    try {
+      return parseResolverAddress(r);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  });
+  const caaIdentities = (v['caa-identity'] ?? []).map((id) => {
+    const ascii = domainToASCII(normalizeIdentity(id));
+    if (!ascii) throw new UsageError(`--caa-identity ${JSON.stringify(id)} is not a domain name`);
+    return ascii;
+  });
+  return {
+    domains,
+    all: v.all ?? false,
+    certNames: v['cert-name'] ?? [],
+    due: v.due ?? false,
+    configDir: v['config-dir'] ?? '/etc/letsencrypt',
+    acmeHomes: v['acme-home'] ?? [],
+    ca: v.ca ?? null,
+    caaIdentities,
+    accountUri,
+    challenge,
+    resolvers,
+    timeoutMs: v.timeout === undefined ? null : intOption('--timeout', v.timeout, 1, 60_000),
+    retries: v.retries === undefined ? null : intOption('--retries', v.retries, 0, 10),
+    concurrency: v.concurrency === undefined ? 16 : intOption('--concurrency', v.concurrency, 1, 256),
+    json: format === 'json',
+    quiet: v.quiet ?? false,
+    verbose: v.verbose ?? false,
+    color: v['no-color'] ? false : v.color ? true : null,
+    format,
+    metricsFile: v['metrics-file'] ?? null,
+    statusFile: v['status-file'] ?? null,
+    strict: v.strict ?? false,
+    help: v.help ?? false,
+    version: v.version ?? false,
+  };
+}
+
+function intOption(flag: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} needs a whole number (got ${JSON.stringify(text)})`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError(`${flag} must be between ${min} and ${max} (got ${n})`);
+  return n;
+}
+
+function cleanParseError(message: string): string {
+  // node's messages end with hints about '--' that do not help here; keep the first sentence.
+  return message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option');
+}
+
+export const USAGE = `Usage:
+  preflight [--all] [--cert-name NAME]... [--due] [options]   check certbot and acme.sh renewals
+  preflight -d NAME [-d NAME]... [--ca CA] [options]          check names by hand
+  preflight run [options] -- COMMAND...                       renew only what CAA allows
+  preflight demo                                              the whole pipeline on a bundled sample
+
+Selection:
+  -d, --domain NAME        name to check (repeatable; *.example.com and Unicode allowed)
+      --all                every certbot lineage and acme.sh certificate (default)
+      --cert-name NAME     one certbot lineage or acme.sh main domain (repeatable)
+      --due                only lineages due for renewal
+      --config-dir DIR     certbot config dir (default /etc/letsencrypt)
+      --acme-home DIR      acme.sh home (repeatable; default: the usual homes)
+
+CA, account, challenge:
+      --ca NAME|URL        letsencrypt, letsencrypt-staging, zerossl, google, google-staging,
+                           sslcom, buypass, actalis, digicert, ... or an ACME directory URL
+                           (default for -d: letsencrypt)
+      --caa-identity DOM   the CA's CAA identity (repeatable; overrides the CA's own)
+      --account-uri URI    ACME account URI for accounturi checks (-d)
+      --challenge TYPE     http-01, dns-01 or tls-alpn-01 (-d; default http-01, dns-01 for *.)
+
+DNS:
+      --resolver ADDR[:PORT]  recursive resolver (repeatable; [::1]:5353 for IPv6);
+                           default: nameservers of /etc/resolv.conf
+      --timeout MS         per-query timeout (default: resolv.conf's, else 3000)
+      --retries N          retries after a timeout (default: resolv.conf's attempts-1, else 2)
+
+Output:
+      --json               one JSON document on stdout
+  -q, --quiet              print nothing when every name passes
+  -v, --verbose            show every record and the DNS lookups
+      --no-color           never colour (NO_COLOR is honoured too)
+  -h, --help               this help
+      --version            print the version
+
+Exit codes: 0 nothing fails or errors (warnings allowed), 1 a name fails, 2 no failure but an
+error (unreadable config, unreachable resolver), 64 usage error.
+`;

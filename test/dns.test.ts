@@ -1,0 +1,132 @@
+// The DNS client: wire codec, resolver configuration, and the resolver's behaviour over real
+// loopback sockets (caching, de-duplication, bounded concurrency, failover, TCP fallback).
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import packet from 'dns-packet';
+import { caaRdata, decodeResponse, encodeCaaQuery } from '../src/dns/wire.js';
+import { parseResolvConf, parseResolverAddress } from '../src/dns/resolvconf.js';
+import { Resolver, type CaaLookup } from '../src/dns/resolver.js';
+import { startTestDns, type TestDns } from './helpers/test-dns.js';
+
+const servers: TestDns[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+async function serve(...args: Parameters<typeof startTestDns>): Promise<TestDns> {
+  const s = await startTestDns(...args);
+  servers.push(s);
+  return s;
+}
+function resolverFor(list: Array<{ host: string; port: number }>, extra: Partial<ConstructorParameters<typeof Resolver>[0]> = {}): Resolver {
+  return new Resolver({ servers: list, timeoutMs: 300, retries: 1, concurrency: 8, ...extra });
+}
+
+describe('wire: CAA RDATA codec', () => {
+  it('round-trips every byte value exactly', () => {
+    const value = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
+    const record = { flags: 129, tag: 'issue', value };
+    expect(caaRdata.decode(caaRdata.encode(record))).toEqual(record);
+    expect(caaRdata.encodingLength(record)).toBe(2 + 5 + 256);
+  });
+  it('rejects RDATA whose tag length runs past the end', () => {
+    expect(() => caaRdata.decode(Buffer.from([0, 9, 0x69]))).toThrow(/past the end/);
+  });
+  it('decodes the extended rcode and the EDE option from OPT', () => {
+    const reply = packet.encode({
+      type: 'response', id: 7, flags: 2,
+      questions: [{ type: 'CAA', class: 'IN', name: 'x.test' }],
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 1, options: [{ code: 15, data: Buffer.from([0, 22, 0x68, 0x69]) }] } as never],
+    });
+    const decoded = decodeResponse(reply);
+    expect(decoded.rcode).toBe(2 | (1 << 4));
+    expect(decoded.ede).toEqual({ code: 22, text: 'hi' });
+  });
+  it('encodes a query with RD, AD and EDNS0 4096', () => {
+    const q = packet.decode(encodeCaaQuery(4242, 'a.test'));
+    expect(q.id).toBe(4242);
+    expect(q.flags! & packet.RECURSION_DESIRED).toBeTruthy();
+    expect(q.flags! & packet.AUTHENTIC_DATA).toBeTruthy();
+    expect(q.additionals![0]).toMatchObject({ type: 'OPT', udpPayloadSize: 4096 });
+  });
+});
+
+describe('resolver configuration', () => {
+  it.each([
+    ['192.0.2.1', { host: '192.0.2.1', port: 53 }],
+    ['192.0.2.1:5353', { host: '192.0.2.1', port: 5353 }],
+    ['[::1]:5353', { host: '::1', port: 5353 }],
+    ['[2001:DB8:0:0::1]', { host: '2001:db8::1', port: 53 }],
+    ['2001:db8::1', { host: '2001:db8::1', port: 53 }],
+  ])('parses --resolver %s', (text, expected) => {
+    expect(parseResolverAddress(text)).toEqual(expected);
+  });
+  it.each(['resolver.example', '192.0.2.1:0', '192.0.2.1:70000', '[::1', '1.2.3', '[192.0.2.1]:53'])('rejects --resolver %s', (text) => {
+    expect(() => parseResolverAddress(text)).toThrow();
+  });
+  it('reads nameservers (IPv4 and IPv6) and options timeout/attempts from resolv.conf', () => {
+    const config = parseResolvConf(
+      '# comment\nsearch example.com\nnameserver 10.0.0.1\nnameserver 2001:db8::53 # v6\nnameserver not-an-ip\noptions rotate timeout:2 attempts:4\n; nameserver 9.9.9.9\n',
+    );
+    expect(config.servers).toEqual([{ host: '10.0.0.1', port: 53 }, { host: '2001:db8::53', port: 53 }]);
+    expect(config.timeoutMs).toBe(2000);
+    expect(config.attempts).toBe(4);
+  });
+  it('applies glibc bounds to resolv.conf options', () => {
+    const config = parseResolvConf('nameserver 10.0.0.1\noptions timeout:99 attempts:0\n');
+    expect(config.timeoutMs).toBe(30_000);
+    expect(config.attempts).toBe(1);
+  });
+});
+
+describe('resolver over real sockets', () => {
+  it('asks each name once per run, even when many callers ask at the same time', async () => {
+    const dns = await serve({ 'example.test': ['0 issue "letsencrypt.org"'] });
+    const resolver = resolverFor([dns]);
+    const names = Array.from({ length: 30 }, (_, i) => [`h${i}.example.test`, 'example.test', 'test']).flat();
+    await Promise.all(names.map((n) => resolver.lookupCaa(n)));
+    const count = (n: string): number => dns.queries.filter((q) => q.name === n).length;
+    expect(count('example.test')).toBe(1);
+    expect(count('test')).toBe(1);
+    expect(dns.queries).toHaveLength(32);
+    expect(resolver.queriesSent).toBe(32);
+  });
+  it('never has more queries on the wire than the concurrency bound', async () => {
+    const zone = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`n${i}.test`, { caa: [], delayMs: 30 }]));
+    const dns = await serve(zone);
+    const resolver = resolverFor([dns], { concurrency: 3, timeoutMs: 2000 });
+    await Promise.all(Object.keys(zone).map((n) => resolver.lookupCaa(n)));
+    expect(dns.queries).toHaveLength(20);
+    expect(dns.maxInFlight).toBe(3);
+  });
+  it('fails over to the next resolver when one does not answer', async () => {
+    const blackhole = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => blackhole.bind(0, '127.0.0.1', resolve));
+    const dns = await serve({ 'a.test': ['0 issue "letsencrypt.org"'] });
+    const resolver = resolverFor([{ host: '127.0.0.1', port: blackhole.address().port }, dns], { timeoutMs: 100, retries: 0 });
+    const result = await resolver.lookupCaa('a.test');
+    blackhole.close();
+    expect(result.kind).toBe('records');
+    expect(result.server).toBe(dns.arg);
+  });
+  it('works over IPv6', async () => {
+    let dns: TestDns;
+    try {
+      dns = await serve({ 'v6.test': ['0 issue "letsencrypt.org"'] }, { host: '::1' });
+    } catch {
+      console.warn('skipping: no IPv6 loopback on this machine');
+      return;
+    }
+    const result = await resolverFor([dns]).lookupCaa('v6.test');
+    expect(result).toMatchObject({ kind: 'records', server: `[::1]:${dns.port}` });
+  });
+  it('reports a truncated answer whose TCP retry cannot connect as our own trouble', async () => {
+    const dns = await serve({ 'big.test': { caa: ['0 issue "letsencrypt.org"'], truncate: 'udp' } }, { tcp: false });
+    const result: CaaLookup = await resolverFor([dns], { retries: 0 }).lookupCaa('big.test');
+    expect(result).toMatchObject({ kind: 'error', cause: 'network', local: true });
+  });
+  it('keeps CAA values byte-exact, invalid UTF-8 included', async () => {
+    const dns = await serve({ 'raw.test': ['0 issue "letsencrypt.org\\255\\000"'] });
+    const result = await resolverFor([dns]).lookupCaa('raw.test');
+    expect(result.kind === 'records' && result.records[0]!.value).toBe('letsencrypt.org\xff\x00');
+  });
+});
