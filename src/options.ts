@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { domainToASCII } from 'node:url';
 import { parseResolverAddress } from './dns/resolvconf.js';
 import type { ServerAddress } from './dns/transport.js';
+import { AUTHORITIES, findAuthority } from './ca/authorities.js';
 import { normalizeIdentity } from './ca/resolve.js';
 import { toCheckName } from './caa/name.js';
 
@@ -98,6 +99,9 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
   const challenge = v.challenge ?? null;
   if (challenge !== null && !CHALLENGES.includes(challenge)) {
     throw new UsageError(`--challenge must be one of ${CHALLENGES.join(', ')} (got ${JSON.stringify(challenge)})`);
+  }
+  if (v.ca !== undefined && !/^https?:\/\//i.test(v.ca) && findAuthority(v.ca) === null) {
+    throw new UsageError(`--ca ${JSON.stringify(v.ca)} is not a CA short name (${AUTHORITIES.map((a) => a.id).join(', ')}) or an ACME directory URL`);
   }
   const accountUri = v['account-uri'] ?? null;
   if (accountUri !== null && !/^https?:\/\/\S+$/.test(accountUri)) {

@@ -1,7 +1,7 @@
 // From an evaluation to what a person needs: the verdict, why, what the CA will print, and the
 // zone lines that fix it. Pure: no I/O. Every proposed fix is re-evaluated with the same rules
 // before it is offered, so a fix line is never a guess.
-import type { CaaFound, CaaLookup } from '../dns/resolver.js';
+import type { CaaFailed, CaaFound, CaaLookup } from '../dns/resolver.js';
 import type { AliasHop, CaaRecord } from '../dns/wire.js';
 import { AUTHORITIES } from '../ca/authorities.js';
 import {
@@ -13,7 +13,7 @@ import {
   type IssuanceContext,
   type RecordAssessment,
 } from './evaluate.js';
-import { lookupProblem, refusalProblem, type CaProblem } from './messages.js';
+import { edeSummary, lookupProblem, refusalProblem, type CaProblem } from './messages.js';
 import type { CheckName } from './name.js';
 import type { ParseFailure } from './parse.js';
 import { bytesToText, recordText, zoneLine } from './zone.js';
@@ -97,7 +97,7 @@ export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView,
     return {
       ...base, status: 'fail', caProblem: problem, cnameChain: failed.chain,
       reason: `CAA lookup for ${failed.name} fails (${failed.detail}); the CA refuses when any lookup up to the relevant RRset fails`,
-      findings: [lookupAdvice(failed.name, failed.cause, failed.rcode, evaluation.levels)],
+      findings: [lookupAdvice(failed, evaluation.levels)],
     };
   }
 
@@ -206,23 +206,28 @@ function describeLookup(level: CaaLookup): NameReport['lookups'][number] {
 }
 
 /** Operational advice for a lookup failure the CA would also hit (cas-peers-failures.md §3.4-5, 10). */
-function lookupAdvice(qname: string, cause: string, rcode: string | null, levels: CaaLookup[]): Finding {
-  const isTld = !qname.includes('.');
+function lookupAdvice(failed: CaaFailed, levels: CaaLookup[]): Finding {
+  const qname = failed.name;
+  const dnssec = failed.ede !== null && failed.ede.code >= 1 && failed.ede.code <= 12;
   let message: string;
-  if (cause === 'nxdomain-tld') {
+  if (failed.cause === 'nxdomain-tld') {
     message = `the TLD ${qname} does not exist in the DNS the CA sees; no certificate can be issued under it`;
-  } else if (cause === 'truncated') {
-    message = `the CAA answer for ${qname} is truncated even over TCP; the CA refuses truncated answers. Shrink the RRset or fix the server/middlebox that truncates`;
-  } else if (isTld) {
+  } else if (failed.cause === 'truncated') {
+    message = `the CAA answer for ${qname} is truncated even over TCP; the CA refuses truncated answers. Shrink the RRset or fix the server or middlebox that truncates`;
+  } else if (dnssec) {
+    message =
+      `DNSSEC validation fails for ${qname} (${edeSummary(failed.ede!.code)}). The CA's resolvers validate, so every CAA lookup there fails. ` +
+      'Re-sign the zone or fix the DS record at the parent; dnsviz.net shows the broken link';
+  } else if (!qname.includes('.')) {
     message = `the failure is at the TLD ${qname}, on the registry side; retry later`;
   } else {
     const hasRecordsAbove = levels.some((l) => l.kind === 'records');
     message =
-      `the nameservers of ${qname} answer ${rcode ?? cause} for CAA. The CA treats this as fatal${hasRecordsAbove ? '' : ' even though there are no CAA records'}. ` +
+      `the nameservers of ${qname} answer ${failed.rcode ?? failed.cause} for CAA. The CA treats this as fatal${hasRecordsAbove ? '' : ' even though there are no CAA records'}. ` +
       `Test with \`dig +dnssec ${qname} CAA @<each authoritative server>\` and dnsviz.net: an empty NOERROR answer (with SOA) is correct; ` +
       'SERVFAIL often means broken DNSSEC or a server that does not implement CAA';
   }
-  return { level: 'fail', code: `lookup-${cause}`, message };
+  return { level: 'fail', code: `lookup-${failed.cause}`, message };
 }
 
 /** Judge one record for the report, with a rank of how close it came to authorizing. */
