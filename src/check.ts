@@ -50,7 +50,7 @@ export function worstStatus(statuses: Status[]): Status {
 /** Check every lineage; never throws for a single bad name or CA, which become `error` entries. */
 export async function checkLineages(
   lineages: Lineage[],
-  deps: { resolver: Resolver; caResolver: CaResolver },
+  deps: { resolver: Resolver | null; caResolver: CaResolver },
   errors: SourceError[] = [],
 ): Promise<Report> {
   const reports = await Promise.all(lineages.map((lineage) => checkLineage(lineage, deps)));
@@ -62,7 +62,7 @@ export async function checkLineages(
 /** Check one lineage: resolve its CA, then evaluate each name. */
 export async function checkLineage(
   lineage: Lineage,
-  deps: { resolver: Resolver; caResolver: CaResolver },
+  deps: { resolver: Resolver | null; caResolver: CaResolver },
 ): Promise<LineageReport> {
   const resolution = await deps.caResolver.resolve(lineage.server);
   const base: LineageReport = {
@@ -75,8 +75,11 @@ export async function checkLineage(
     due: lineage.due, status: 'pass', confPath: lineage.confPath, notes: lineage.notes, names: [],
   };
   let names: NameReport[];
+  const resolver = deps.resolver;
   if (!resolution.ok) {
     names = lineage.names.map((n) => errorName(n, resolution.message));
+  } else if (resolver === null) {
+    names = lineage.names.map((n) => errorName(n, 'no DNS resolver to ask (none in resolv.conf; give --resolver)'));
   } else {
     const ca = resolution.ca;
     const view = {
@@ -93,7 +96,7 @@ export async function checkLineage(
         } catch (err) {
           return errorName(raw, (err as Error).message);
         }
-        const levels = await Promise.all(caaLookupNames(name.base).map((n) => deps.resolver.lookupCaa(n)));
+        const levels = await Promise.all(caaLookupNames(name.base).map((n) => resolver.lookupCaa(n)));
         const context = {
           accountUri: lineage.accountUri,
           accountSource: lineage.accountSource,

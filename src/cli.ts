@@ -11,8 +11,7 @@ import { formatServer } from './dns/transport.js';
 import { parseCheckOptions, UsageError, USAGE, type CheckOptions } from './options.js';
 import { renderJson } from './report/json.js';
 import { renderText } from './report/text.js';
-import { cliLineage } from './sources/cli.js';
-import type { Lineage } from './sources/lineage.js';
+import { DEFAULT_CONFIG_DIR, selectLineages } from './sources/select.js';
 
 /** Where a run writes and what it may consult; injectable for tests. */
 export interface CliIo {
@@ -21,6 +20,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   now: () => Date;
   resolvConfPath?: string;
+  cwd?: string;
 }
 
 export const VERSION: string = (() => {
@@ -53,36 +53,30 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
-  const errors: SourceError[] = [];
   const system = await readResolvConf(io.resolvConfPath ?? '/etc/resolv.conf');
   const servers = options.resolvers.length > 0 ? options.resolvers : system.servers;
-  const lineages: Lineage[] = [];
-  if (options.domains.length > 0) {
-    lineages.push(cliLineage(options));
-  } else {
-    io.stderr.write('preflight: reading certbot and acme.sh configurations is not available yet; use -d NAME\n');
-    return 64;
-  }
+  const selection = await selectLineages(options, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() });
+  const errors: SourceError[] = [...selection.errors];
+  const lineages = selection.lineages;
 
-  let report: Report;
+  const caResolver = new CaResolver({ identityOverride: options.caaIdentities, now: io.now(), directoryTimeoutMs: 5000 });
+  let resolver: Resolver | null = null;
   if (servers.length === 0) {
     errors.push({ source: 'dns', path: io.resolvConfPath ?? '/etc/resolv.conf', message: 'no nameserver found; give --resolver ADDR' });
-    report = { status: 'error', lineages: [], errors };
   } else {
-    const resolver = new Resolver({
+    resolver = new Resolver({
       servers,
-      timeoutMs: options.timeoutMs ?? system.timeoutMs ?? 3000,
+      timeoutMs: options.timeoutMs ?? system.timeoutMs ?? 5000,
       retries: options.retries ?? (system.attempts !== null ? system.attempts - 1 : 2),
       concurrency: options.concurrency,
       onQuery: options.verbose && !options.json
         ? (e) => io.stderr.write(`dns: ${e.name} CAA @${e.server} ${e.transport}: ${e.outcome} (${Math.round(e.ms)} ms)\n`)
         : undefined,
     });
-    const caResolver = new CaResolver({ identityOverride: options.caaIdentities, now: io.now(), directoryTimeoutMs: 5000 });
-    report = await checkLineages(lineages, { resolver, caResolver }, errors);
-    if (options.verbose && !options.json) {
-      io.stderr.write(`dns: ${resolver.queriesSent} queries to ${servers.map(formatServer).join(', ')}\n`);
-    }
+  }
+  const report: Report = await checkLineages(lineages, { resolver, caResolver }, errors);
+  if (resolver && options.verbose && !options.json) {
+    io.stderr.write(`dns: ${resolver.queriesSent} queries to ${servers.map(formatServer).join(', ')}\n`);
   }
 
   const exitCode = exitCodeFor(report);
@@ -91,6 +85,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } else if (!(options.quiet && report.status === 'pass')) {
     const color = options.color ?? (Boolean(io.stdout.isTTY) && io.env.NO_COLOR === undefined);
     io.stdout.write(renderText(report, { color: color && io.env.NO_COLOR === undefined, verbose: options.verbose }));
+    if (report.lineages.length === 0 && report.errors.length === 0) {
+      io.stdout.write(
+        `nothing to check: no renewal confs under ${options.configDir ?? DEFAULT_CONFIG_DIR} and no acme.sh home ` +
+          '(give --config-dir, --acme-home, or -d NAME)\n',
+      );
+    }
   }
   return exitCode;
 }

@@ -20,7 +20,8 @@ export interface CheckOptions {
   all: boolean;
   certNames: string[];
   due: boolean;
-  configDir: string;
+  /** --config-dir; null = certbot's default, read only if it exists. */
+  configDir: string | null;
   acmeHomes: string[];
   ca: string | null;
   caaIdentities: string[];
@@ -130,7 +131,7 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
     all: v.all ?? false,
     certNames: v['cert-name'] ?? [],
     due: v.due ?? false,
-    configDir: v['config-dir'] ?? '/etc/letsencrypt',
+    configDir: v['config-dir'] ?? null,
     acmeHomes: v['acme-home'] ?? [],
     ca: v.ca ?? null,
     caaIdentities,
@@ -190,7 +191,7 @@ CA, account, challenge:
 DNS:
       --resolver ADDR[:PORT]  recursive resolver (repeatable; [::1]:5353 for IPv6);
                            default: nameservers of /etc/resolv.conf
-      --timeout MS         per-query timeout (default: resolv.conf's, else 3000)
+      --timeout MS         per-query timeout (default: resolv.conf's, else 5000)
       --retries N          retries after a timeout (default: resolv.conf's attempts-1, else 2)
 
 Output:

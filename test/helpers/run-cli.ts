@@ -18,7 +18,10 @@ class Capture extends Writable {
 }
 
 /** Run `preflight ARGS` in-process; `now` and `env` are injectable. */
-export async function runCli(args: string[], options: { now?: Date; env?: NodeJS.ProcessEnv; resolvConfPath?: string } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  options: { now?: Date; env?: NodeJS.ProcessEnv; resolvConfPath?: string; cwd?: string } = {},
+): Promise<CliResult> {
   const stdout = new Capture();
   const stderr = new Capture();
   const code = await main(args, {
@@ -27,6 +30,7 @@ export async function runCli(args: string[], options: { now?: Date; env?: NodeJS
     env: options.env ?? {},
     now: () => options.now ?? new Date('2026-11-25T12:00:00Z'),
     resolvConfPath: options.resolvConfPath ?? '/nonexistent/resolv.conf',
+    cwd: options.cwd ?? '/nonexistent',
   });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

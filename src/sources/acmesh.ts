@@ -1,0 +1,269 @@
+// acme.sh certificates as acme.sh will renew them (acmesh.md §1-5): one folder per certificate
+// under CERT_HOME, names from Le_Domain + Le_Alt, the CA from Le_API, the account from the
+// CA folder's ca.conf, the challenge per name from Le_Webroot, due from Le_NextRenewTime.
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { domainToASCII } from 'node:url';
+import type { SourceError } from '../check.js';
+import type { Lineage } from './lineage.js';
+import { parseShellConf, type ShellConf } from './shellconf.js';
+
+/** acme.sh's built-in default CA since v3.0.0 (acmesh.md §4). */
+export const ACMESH_DEFAULT_SERVER = 'https://acme.zerossl.com/v2/DV90';
+
+/** One acme.sh config home, resolved. */
+export interface AcmeHome {
+  /** LE_CONFIG_HOME: account.conf and, by default, the certificate folders. */
+  configHome: string;
+  certHome: string;
+  caHome: string;
+  defaultServer: string | null;
+}
+
+export interface AcmeReadResult {
+  lineages: Lineage[];
+  errors: SourceError[];
+}
+
+/**
+ * The homes to read when none is given: LE_CONFIG_HOME / LE_WORKING_DIR from the environment,
+ * else the invoking user's ~/.acme.sh (the sudo caller's too), and root's when run as root.
+ */
+export async function defaultAcmeHomes(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const fromEnv = [env.LE_CONFIG_HOME, env.LE_WORKING_DIR].filter((d): d is string => Boolean(d));
+  if (fromEnv.length > 0) return existingUnique(fromEnv);
+  const candidates = [path.join(env.HOME ?? os.homedir(), '.acme.sh')];
+  if (env.SUDO_USER) {
+    const home = await passwdHome(env.SUDO_USER);
+    if (home) candidates.push(path.join(home, '.acme.sh'));
+  }
+  if (process.getuid?.() === 0) candidates.push('/root/.acme.sh');
+  return existingUnique(candidates);
+}
+
+async function existingUnique(dirs: string[]): Promise<string[]> {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const dir of dirs) {
+    try {
+      const real = await realpath(dir);
+      if ((await stat(real)).isDirectory() && !seen.has(real)) {
+        seen.add(real);
+        out.push(dir);
+      }
+    } catch {
+      // not there: nothing to read
+    }
+  }
+  return out;
+}
+
+async function passwdHome(user: string): Promise<string | null> {
+  try {
+    const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith(`${user}:`));
+    return line?.split(':')[5] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Resolve CERT_HOME, CA_HOME and DEFAULT_ACME_SERVER from a config home's account.conf. */
+export async function resolveAcmeHome(configHome: string): Promise<{ home: AcmeHome; error: SourceError | null }> {
+  const accountConf = path.join(configHome, 'account.conf');
+  let conf: ShellConf | null = null;
+  let error: SourceError | null = null;
+  try {
+    conf = parseShellConf(await readFile(accountConf, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      error = { source: 'acme.sh', path: accountConf, message: `cannot read: ${(err as Error).message}` };
+    }
+  }
+  const value = (key: string): string | null => conf?.values.get(key) || null;
+  return {
+    home: {
+      configHome,
+      certHome: value('CERT_HOME') ?? configHome,
+      caHome: value('CA_HOME') ?? path.join(configHome, 'ca'),
+      defaultServer: value('DEFAULT_ACME_SERVER'),
+    },
+    error,
+  };
+}
+
+/** Every certificate folder of one home: `<name>[_ecc]/<name>.conf`, wildcard folders included. */
+export async function readAcmeHome(configHome: string, now: Date): Promise<AcmeReadResult> {
+  const { home, error } = await resolveAcmeHome(configHome);
+  const errors: SourceError[] = error ? [error] : [];
+  let entries: string[];
+  try {
+    entries = (await readdir(home.certHome)).sort();
+  } catch (err) {
+    return { lineages: [], errors: [...errors, { source: 'acme.sh', path: home.certHome, message: `cannot list certificates: ${(err as Error).message}` }] };
+  }
+  const lineages: Lineage[] = [];
+  for (const entry of entries) {
+    // renewAll globs $CERT_HOME/*.* and $CERT_HOME/*:* (acmesh.md §1).
+    if (!entry.includes('.') && !entry.includes(':')) continue;
+    const folder = path.join(home.certHome, entry);
+    const domain = entry.replace(/_ecc$/, '');
+    const confPath = path.join(folder, `${domain}.conf`);
+    if (!(await isFile(confPath))) continue;
+    const result = await readAcmeCert(home, confPath, entry.endsWith('_ecc'), now);
+    errors.push(...result.errors);
+    if (result.lineage) lineages.push(result.lineage);
+  }
+  return { lineages, errors };
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** One domain conf -> one lineage, or an error naming the file. */
+export async function readAcmeCert(
+  home: AcmeHome,
+  confPath: string,
+  ecc: boolean,
+  now: Date,
+  override: { server?: string; caConf?: string } = {},
+): Promise<{ lineage: Lineage | null; errors: SourceError[] }> {
+  let conf: ShellConf;
+  try {
+    conf = parseShellConf(await readFile(confPath, 'utf8'));
+  } catch (err) {
+    return { lineage: null, errors: [{ source: 'acme.sh', path: confPath, message: `cannot read: ${(err as Error).message}` }] };
+  }
+  const errors: SourceError[] = [];
+  if (conf.problems.length > 0) {
+    const first = conf.problems[0]!;
+    errors.push({ source: 'acme.sh', path: confPath, message: `line ${first.line} is not a KEY='value' assignment${conf.problems.length > 1 ? ` (and ${conf.problems.length - 1} more)` : ''}` });
+  }
+  const get = (key: string): string | null => conf.values.get(key) || null;
+  const mainDomain = get('Le_Domain');
+  if (mainDomain === null) {
+    return { lineage: null, errors: [...errors, { source: 'acme.sh', path: confPath, message: 'no Le_Domain: not a certificate conf acme.sh can renew' }] };
+  }
+  const notes: string[] = [];
+
+  // Le_Domain + Le_Alt; `no` means none; IPs carry no CAA; IDNs go to the CA as A-labels.
+  const raw = [...mainDomain.replace(/,no$/, '').split(','), ...(get('Le_Alt') ?? '').split(',')]
+    .map((n) => n.trim())
+    .filter((n) => n !== '' && n !== 'no');
+  const names: string[] = [];
+  const indexOf: number[] = [];
+  raw.forEach((n, i) => {
+    if (/^[\d.]+$/.test(n) || n.includes(':')) {
+      notes.push(`${n} is an IP identifier: the CA does not check CAA for it`);
+      return;
+    }
+    const wildcard = n.startsWith('*.');
+    const ascii = domainToASCII(wildcard ? n.slice(2) : n) || n;
+    names.push((wildcard ? '*.' : '') + ascii);
+    indexOf.push(i);
+  });
+
+  const server = override.server ?? get('Le_API') ?? home.defaultServer ?? ACMESH_DEFAULT_SERVER;
+  const serverSource = override.server
+    ? 'ACME_DIRECTORY from acme.sh'
+    : get('Le_API') ? `Le_API in ${confPath}` : home.defaultServer ? `DEFAULT_ACME_SERVER in account.conf` : "acme.sh's default CA";
+  notes.push(`CA from ${serverSource}`);
+
+  const account = await readAccountUrl(home, server, override.caConf);
+  if (account.note) notes.push(account.note);
+
+  const webroots = (get('Le_Webroot') ?? '').split(',');
+  const methods = indexOf.map((i) => methodFor(fieldWithCarryOver(webroots, i)));
+  const perName = new Map(names.map((n, k) => [n, methods[k]!]));
+  if (webroots.includes('dns')) notes.push('manual DNS mode (Le_Webroot=dns): acme.sh refuses to renew it from cron regardless of CAA');
+  for (const [n, m] of perName) {
+    if (n.startsWith('*.') && m !== 'dns-01' && m !== 'dns-persist-01') {
+      notes.push(`${n} is a wildcard but Le_Webroot gives ${m}; CAs validate wildcards only over DNS`);
+    }
+  }
+  const distinct = [...new Set(perName.values())];
+
+  const next = Number(get('Le_NextRenewTime'));
+  let due: boolean | null;
+  if (get('Le_NextRenewTime') !== null && Number.isFinite(next)) {
+    due = now.getTime() >= next * 1000;
+    notes.push(`due from ${new Date(next * 1000).toISOString()} (Le_NextRenewTime)`);
+  } else if (get('Le_CertCreateTime') === null) {
+    due = false;
+    notes.push('never issued (no Le_CertCreateTime): acme.sh --cron skips it');
+  } else {
+    due = null;
+  }
+
+  return {
+    lineage: {
+      source: 'acme.sh',
+      name: mainDomain,
+      server,
+      names,
+      accountUri: account.uri,
+      accountSource: account.uri ? account.path : null,
+      challengeFor: (n) => perName.get(n) ?? null,
+      challenge: distinct.length === 1 ? distinct[0]! : null,
+      challengeSource: `Le_Webroot=${get('Le_Webroot') ?? ''}`,
+      due,
+      confPath,
+      notes: ecc ? ['ECC certificate (renew with --ecc)', ...notes] : notes,
+      renewal: { kind: 'acme.sh', domain: mainDomain, ecc, home: home.configHome },
+    },
+    errors,
+  };
+}
+
+/** `_getfield` semantics: a missing field repeats the previous one (acmesh.md §3). */
+function fieldWithCarryOver(fields: string[], index: number): string {
+  for (let i = Math.min(index, fields.length - 1); i >= 0; i--) {
+    if (fields[i] !== undefined) return fields[i]!;
+  }
+  return '';
+}
+
+/** Le_Webroot value -> ACME challenge, with acme.sh's tests in its order (acmesh.md §3). */
+export function methodFor(webroot: string): string {
+  if (webroot === 'dns_persist') return 'dns-persist-01';
+  if (webroot.startsWith('dns')) return 'dns-01';
+  if (webroot === 'alpn') return 'tls-alpn-01';
+  return 'http-01'; // a path, `no` (standalone), apache, nginx[:conf], stateless
+}
+
+/** ACCOUNT_URL from `<CA_HOME>/<host>/<path>/ca.conf` (host without port), or the legacy `<host>/ca.conf`. */
+async function readAccountUrl(home: AcmeHome, server: string, caConfOverride?: string): Promise<{ uri: string | null; path: string | null; note: string | null }> {
+  let candidates: string[];
+  if (caConfOverride) {
+    candidates = [caConfOverride];
+  } else {
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      return { uri: null, path: null, note: `server ${server} is not a URL: the account cannot be located` };
+    }
+    const caDir = path.join(home.caHome, url.hostname, url.pathname);
+    candidates = [path.join(caDir, 'ca.conf'), path.join(home.caHome, url.hostname, 'ca.conf')];
+  }
+  for (const candidate of candidates) {
+    let text: string;
+    try {
+      text = await readFile(candidate, 'utf8');
+    } catch {
+      continue;
+    }
+    const uri = parseShellConf(text).values.get('ACCOUNT_URL') || null;
+    if (uri) return { uri, path: candidate, note: null };
+  }
+  return {
+    uri: null,
+    path: null,
+    note: `no ACCOUNT_URL in ${candidates[0]} yet: acme.sh registers the account at renewal, so an accounturi restriction cannot be checked now`,
+  };
+}

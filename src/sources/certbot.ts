@@ -1,0 +1,314 @@
+// certbot lineages as certbot itself will renew them (certbot.md §1, §3-5): names from the
+// certificate `cert` points to (not the conf's stale lists), server and account from the conf,
+// the challenge from the authenticator and pref_challs, due-ness as the writing version decides.
+import { X509Certificate } from 'node:crypto';
+import { readFile, readdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { SourceError } from '../check.js';
+import { ConfSyntaxError, confList, confString, parseConfigObj, type ConfSection } from './configobj.js';
+import type { Lineage } from './lineage.js';
+
+export const LE_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
+const LE_V1 = 'https://acme-v01.api.letsencrypt.org/directory';
+/** certbot constants.LE_REUSE_SERVERS: where an ACMEv1-era account may still live. */
+const REUSE_SERVER_PATHS: Record<string, string> = {
+  'acme-v02.api.letsencrypt.org/directory': 'acme-v01.api.letsencrypt.org/directory',
+  'acme-staging-v02.api.letsencrypt.org/directory': 'acme-staging.api.letsencrypt.org/directory',
+};
+
+export interface CertbotReadResult {
+  lineages: Lineage[];
+  errors: SourceError[];
+}
+
+/** Read every `renewal/*.conf` under configDir; each broken one becomes an error, never a stop. */
+export async function readCertbotLineages(configDir: string, now: Date): Promise<CertbotReadResult> {
+  const renewalDir = path.join(configDir, 'renewal');
+  let files: string[];
+  try {
+    files = (await readdir(renewalDir)).filter((f) => f.endsWith('.conf')).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lineages: [], errors: [] }; // certbot, no certificates yet
+    return { lineages: [], errors: [{ source: 'certbot', path: renewalDir, message: `cannot list renewal confs: ${shortError(err)}` }] };
+  }
+  const results = await Promise.all(files.map((f) => readCertbotLineage(configDir, path.join(renewalDir, f), now)));
+  return {
+    lineages: results.flatMap((r) => (r.lineage ? [r.lineage] : [])),
+    errors: results.flatMap((r) => r.errors),
+  };
+}
+
+/** One renewal conf -> one lineage (or the reason certbot would skip it too). */
+export async function readCertbotLineage(
+  configDir: string,
+  confPath: string,
+  now: Date,
+): Promise<{ lineage: Lineage | null; errors: SourceError[] }> {
+  const fail = (message: string, where = confPath) => ({ lineage: null, errors: [{ source: 'certbot', path: where, message }] });
+  const name = path.basename(confPath, '.conf');
+  let conf: ConfSection;
+  try {
+    conf = parseConfigObj(await readFile(confPath, 'utf8'));
+  } catch (err) {
+    const why = err instanceof ConfSyntaxError ? err.message : (err as Error).message;
+    return fail(`renewal configuration is broken (${why}); certbot skips it too`);
+  }
+  // storage.RenewableCert: all four file paths are required.
+  const missing = ['cert', 'privkey', 'chain', 'fullchain'].filter((k) => confString(conf, k) === null);
+  if (missing.length > 0) return fail(`renewal configuration lacks ${missing.join(', ')}; certbot skips it too`);
+  const params = conf.renewalparams;
+  if (typeof params !== 'object') return fail('renewal configuration lacks [renewalparams]; certbot skips it too');
+  const authenticator = confString(params, 'authenticator');
+  if (authenticator === null) return fail('renewal configuration does not specify an authenticator; certbot skips it too');
+
+  const certPath = path.resolve(configDir, confString(conf, 'cert')!);
+  let cert: X509Certificate;
+  let certTarget: string;
+  try {
+    certTarget = await realpath(certPath);
+    cert = new X509Certificate(await readFile(certTarget));
+  } catch (err) {
+    return fail(`cannot read the certificate ${certPath}: ${shortError(err)}`);
+  }
+  const names = identifiersOf(cert);
+  const notes: string[] = [`names from ${certTarget}`];
+  const errors: SourceError[] = [];
+
+  // renewal._restore_str: a stored ACMEv1 server means the current default.
+  let server = confString(params, 'server') ?? LE_PRODUCTION;
+  if (server === LE_V1) server = LE_PRODUCTION;
+  const account = await readAccount(configDir, server, confString(params, 'account'));
+  if (account.error) errors.push({ source: 'certbot', path: account.path ?? confPath, message: account.error });
+
+  const prefs = confList(params, 'pref_challs').map(normalizeChallenge);
+  const method = challengePlan(authenticator, prefs);
+  if (method.note) notes.push(method.note);
+  const perName = new Map(names.map((n) => [n, method.forName(n)]));
+  for (const [n, m] of perName) {
+    if (n.startsWith('*.') && m !== null && m !== 'dns-01') {
+      notes.push(`${n} is a wildcard but the renewal would use ${m}; CAs validate wildcards only with dns-01`);
+    }
+  }
+  const distinct = [...new Set(perName.values())];
+
+  const due = await dueState(conf, params, configDir, name, cert, now);
+  if (due.note) notes.push(due.note);
+
+  return {
+    lineage: {
+      source: 'certbot',
+      name,
+      server,
+      names,
+      accountUri: account.uri,
+      accountSource: account.path,
+      challengeFor: (n) => perName.get(n) ?? method.forName(n),
+      challenge: distinct.length === 1 ? distinct[0]! : null,
+      challengeSource: `authenticator ${authenticator}${prefs.length ? `, pref_challs ${prefs.join(',')}` : ''}`,
+      due: due.due,
+      confPath,
+      notes,
+      renewal: { kind: 'certbot', certName: name },
+    },
+    errors,
+  };
+}
+
+/** certbot's order: the subject CN first, then SAN DNS names not equal to it; IPs have no CAA. */
+export function identifiersOf(cert: X509Certificate): string[] {
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1]?.trim().toLowerCase();
+  const sans = (cert.subjectAltName ?? '')
+    .split(/,\s*/)
+    .filter((entry) => entry.startsWith('DNS:'))
+    .map((entry) => entry.slice(4).trim().toLowerCase());
+  const names = cn && !/^[\d.:]+$/.test(cn) ? [cn] : [];
+  for (const san of sans) if (!names.includes(san)) names.push(san);
+  return names;
+}
+
+/** `dns`/`http` aliases as certbot's cli_utils.parse_preferred_challenges maps them. */
+function normalizeChallenge(value: string): string {
+  const v = value.trim().toLowerCase();
+  if (v === 'dns') return 'dns-01';
+  if (v === 'http') return 'http-01';
+  if (v === 'tls-alpn') return 'tls-alpn-01';
+  return v;
+}
+
+const HTTP_AUTHENTICATORS = ['webroot', 'standalone', 'nginx', 'apache'];
+
+/**
+ * certbot.md §5: the plugin's challenge list, narrowed and ordered by pref_challs; then the CA
+ * offers only dns-01 for wildcards. null = an authenticator whose challenges we cannot know.
+ */
+export function challengePlan(authenticator: string, prefs: string[]): { forName: (name: string) => string | null; note: string | null } {
+  const plugin = authenticator.replace(/^certbot-[a-z0-9-]+:/, '');
+  let supported: string[] | null;
+  if (HTTP_AUTHENTICATORS.includes(plugin)) supported = ['http-01'];
+  else if (plugin === 'manual') supported = ['http-01', 'dns-01'];
+  else if (plugin.startsWith('dns-') || authenticator === 'certbot-route53:auth') supported = ['dns-01'];
+  else supported = null;
+  if (supported === null) {
+    return {
+      forName: () => null,
+      note: `authenticator ${authenticator} is not one certbot ships; its challenge type is unknown, so validationmethods is evaluated as unknown`,
+    };
+  }
+  const usable = prefs.length > 0 ? prefs.filter((p) => supported!.includes(p)) : supported;
+  if (usable.length === 0) {
+    return {
+      forName: () => null,
+      note: `pref_challs ${prefs.join(',')} has nothing ${authenticator} can do; certbot fails with "None of the preferred challenges are supported"`,
+    };
+  }
+  return {
+    forName: (name) => (name.startsWith('*.') ? (usable.includes('dns-01') ? 'dns-01' : usable[0]!) : usable[0]!),
+    note: null,
+  };
+}
+
+interface AccountInfo {
+  uri: string | null;
+  path: string | null;
+  error: string | null;
+}
+
+/** `accounts/<netloc+path>/<id>/regr.json` "uri", with certbot's ACMEv1 fallback (certbot.md §4). */
+async function readAccount(configDir: string, server: string, accountId: string | null): Promise<AccountInfo> {
+  let serverPath: string;
+  try {
+    const url = new URL(server);
+    serverPath = `${url.host}${url.pathname}`;
+  } catch {
+    return { uri: null, path: null, error: `server ${JSON.stringify(server)} is not a URL; the account cannot be located` };
+  }
+  const dirs = [serverPath, REUSE_SERVER_PATHS[serverPath]].filter((d): d is string => d !== undefined);
+  const accountsRoot = path.join(configDir, 'accounts');
+  if (accountId === null) {
+    // Very old confs: certbot uses the only account for the server, and asks when there are several.
+    for (const dir of dirs) {
+      const ids = await readdir(path.join(accountsRoot, dir)).catch(() => [] as string[]);
+      if (ids.length === 1) return readRegr(path.join(accountsRoot, dir, ids[0]!, 'regr.json'));
+      if (ids.length > 1) return { uri: null, path: null, error: `the conf names no account and ${path.join(accountsRoot, dir)} holds ${ids.length}; certbot would have to ask` };
+    }
+    return { uri: null, path: null, error: `the conf names no account and none exists under ${path.join(accountsRoot, serverPath)}` };
+  }
+  const candidates = dirs.map((dir) => path.join(accountsRoot, dir, accountId, 'regr.json'));
+  let first: AccountInfo | null = null;
+  for (const candidate of candidates) {
+    const info = await readRegr(candidate);
+    if (info.uri !== null) return info;
+    first ??= info;
+  }
+  return first!;
+}
+
+async function readRegr(regrPath: string): Promise<AccountInfo> {
+  let text: string;
+  try {
+    text = await readFile(regrPath, 'utf8');
+  } catch (err) {
+    return { uri: null, path: regrPath, error: `cannot read the account: ${shortError(err)}` };
+  }
+  try {
+    const uri = (JSON.parse(text) as { uri?: unknown }).uri;
+    if (typeof uri === 'string' && uri !== '') return { uri, path: regrPath, error: null };
+    return { uri: null, path: regrPath, error: 'account file has no "uri"' };
+  } catch (err) {
+    return { uri: null, path: regrPath, error: `account file is not JSON: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * certbot.md §3: autorenew=False never renews; renew_before_expiry when set; else 30 days before
+ * expiry for certbot < 4.0 and 2/3 of the lifetime (1/2 under 10 days) from 4.0 on. Due-ness is
+ * read from the newest archive version, as certbot does.
+ */
+async function dueState(
+  conf: ConfSection,
+  params: ConfSection,
+  configDir: string,
+  name: string,
+  liveCert: X509Certificate,
+  now: Date,
+): Promise<{ due: boolean; note: string | null }> {
+  if ((confString(params, 'autorenew') ?? '').toLowerCase() === 'false') {
+    return { due: false, note: 'autorenew = False: certbot renew never renews this lineage' };
+  }
+  const cert = (await newestArchiveCert(conf, configDir, name)) ?? liveCert;
+  const notBefore = Date.parse(cert.validFrom);
+  const notAfter = Date.parse(cert.validTo);
+  const before = confString(conf, 'renew_before_expiry');
+  if (before !== null) {
+    const renewAt = subtractInterval(new Date(notAfter), before);
+    if (renewAt === null) {
+      return { due: now.getTime() >= notAfter, note: `renew_before_expiry ${JSON.stringify(before)} is not understood; certbot then renews only at expiry` };
+    }
+    return { due: now.getTime() >= renewAt.getTime(), note: `due from ${renewAt.toISOString()} (renew_before_expiry = ${before})` };
+  }
+  const version = confString(conf, 'version') ?? '0';
+  const major = Number(/^(\d+)/.exec(version)?.[1] ?? 0);
+  let renewAt: number;
+  let rule: string;
+  if (major >= 4) {
+    const lifetime = notAfter - notBefore;
+    const fraction = lifetime < 10 * 86_400_000 ? 1 / 2 : 2 / 3;
+    renewAt = notBefore + lifetime * fraction;
+    rule = `certbot ${version} default: after ${fraction === 0.5 ? 'half' : 'two thirds'} of the lifetime, or earlier by ARI`;
+  } else {
+    renewAt = notAfter - 30 * 86_400_000;
+    rule = `certbot ${version} default: 30 days before expiry`;
+  }
+  return { due: now.getTime() >= renewAt, note: `due from ${new Date(renewAt).toISOString()} (${rule})` };
+}
+
+/** archive_dir/certN.pem for the highest N present for all four files (storage.latest_common_version). */
+async function newestArchiveCert(conf: ConfSection, configDir: string, name: string): Promise<X509Certificate | null> {
+  const archiveDir = confString(conf, 'archive_dir') ?? path.join(configDir, 'archive', name);
+  try {
+    const files = await readdir(archiveDir);
+    const versions = (kind: string) =>
+      new Set(files.map((f) => new RegExp(`^${kind}(\\d+)\\.pem$`).exec(f)?.[1]).filter(Boolean).map(Number));
+    const sets = ['cert', 'privkey', 'chain', 'fullchain'].map(versions);
+    const common = [...sets[0]!].filter((v) => sets.every((s) => s.has(v)));
+    if (common.length === 0) return null;
+    return new X509Certificate(await readFile(path.join(archiveDir, `cert${Math.max(...common)}.pem`)));
+  } catch {
+    return null;
+  }
+}
+
+const UNIT_MS: Record<string, number> = {
+  second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000,
+};
+
+/** notAfter minus a certbot interval ("30 days", "2 weeks", "1 month", bare number = days), or null. */
+export function subtractInterval(from: Date, interval: string): Date | null {
+  let text = interval.trim().toLowerCase();
+  if (/^\d+$/.test(text)) text += ' days'; // storage.add_time_interval
+  const tokens = text.replace(/(\d)([a-z])/g, '$1 $2').split(/[\s,]+/).filter((t) => t !== '' && t !== 'and');
+  if (tokens.length === 0 || tokens.length % 2 !== 0) return null;
+  const result = new Date(from);
+  for (let i = 0; i < tokens.length; i += 2) {
+    if (!/^\d+$/.test(tokens[i]!)) return null;
+    const amount = Number(tokens[i]);
+    const unit = UNIT_ALIASES[tokens[i + 1]!.replace(/s$/, '')];
+    if (unit === undefined) return null;
+    if (unit === 'month') result.setUTCMonth(result.getUTCMonth() - amount);
+    else if (unit === 'year') result.setUTCFullYear(result.getUTCFullYear() - amount);
+    else result.setTime(result.getTime() - amount * UNIT_MS[unit]!);
+  }
+  return result;
+}
+
+const UNIT_ALIASES: Record<string, string> = {
+  second: 'second', sec: 'second', minute: 'minute', min: 'minute', hour: 'hour', hr: 'hour', h: 'hour',
+  day: 'day', d: 'day', week: 'week', wk: 'week', w: 'week', month: 'month', mon: 'month', year: 'year', yr: 'year', y: 'year',
+};
+
+function shortError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return 'no such file';
+  if (e.code === 'EACCES') return 'permission denied';
+  return e.message;
+}

@@ -1,0 +1,101 @@
+// certbot's renewal confs are written by Python's configobj. We parse them with `ini`, after
+// checking the line grammar configobj enforces (so a file certbot would reject is reported as
+// broken, with its line) and rewriting configobj's nested `[[section]]` into ini's dotted form.
+import ini from 'ini';
+
+/** A conf certbot could not load either, with the line that breaks it. */
+export class ConfSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(`line ${line}: ${message}`);
+    this.name = 'ConfSyntaxError';
+  }
+}
+
+export type ConfValue = string | boolean | ConfSection;
+export interface ConfSection {
+  [key: string]: ConfValue;
+}
+
+const SECTION = /^(\[+)\s*([^\]]*?)\s*(\]+)\s*(#.*)?$/;
+const KEY_VALUE = /^([^=]+?)\s*=\s*(.*)$/;
+
+/**
+ * Parse a configobj file: top-level keys, `[section]`, nested `[[subsection]]`, `#` comments.
+ * Throws ConfSyntaxError for what configobj rejects: a line that is neither, unbalanced
+ * brackets, a subsection without a parent, duplicate keys or sections, unterminated quotes.
+ */
+export function parseConfigObj(text: string): ConfSection {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  let path: string[] = [];
+  lines.forEach((raw, i) => {
+    const lineNo = i + 1;
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) {
+      out.push('');
+      return;
+    }
+    const section = SECTION.exec(line);
+    if (section) {
+      const depth = section[1]!.length;
+      if (depth !== section[3]!.length) throw new ConfSyntaxError(`unbalanced brackets in ${JSON.stringify(line)}`, lineNo);
+      if (depth > path.length + 1) throw new ConfSyntaxError(`section ${JSON.stringify(line)} is nested too deeply`, lineNo);
+      if (section[2] === '') throw new ConfSyntaxError('empty section name', lineNo);
+      path = [...path.slice(0, depth - 1), section[2]!];
+      const key = `[${path.join('\u0000')}]`;
+      if (seen.has(key)) throw new ConfSyntaxError(`duplicate section ${JSON.stringify(section[2])}`, lineNo);
+      seen.add(key);
+      out.push(`[${path.map(escapeSectionPart).join('.')}]`);
+      return;
+    }
+    const kv = KEY_VALUE.exec(line);
+    if (!kv) throw new ConfSyntaxError(`invalid line ${JSON.stringify(line)} (expected "key = value")`, lineNo);
+    const key = kv[1]!.trim();
+    const fullKey = `${path.join('\u0000')}\u0001${key}`;
+    if (seen.has(fullKey)) throw new ConfSyntaxError(`duplicate keyword ${JSON.stringify(key)}`, lineNo);
+    seen.add(fullKey);
+    checkQuotes(kv[2]!, lineNo);
+    out.push(`${key} = ${kv[2]}`);
+  });
+  return ini.parse(out.join('\n')) as ConfSection;
+}
+
+/** ini splits section names at dots; a configobj section name containing one must not split. */
+function escapeSectionPart(part: string): string {
+  return part.replace(/\./g, '\\.');
+}
+
+/** configobj's value grammar: quoted items must be closed (`'a, b', c` is a list of two). */
+function checkQuotes(value: string, lineNo: number): void {
+  let quote: string | null = null;
+  for (const ch of value) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === '#') {
+      return; // the rest is a comment
+    }
+  }
+  if (quote) throw new ConfSyntaxError(`unterminated ${quote} quote`, lineNo);
+}
+
+/** A string value, or null when absent (a section or a bare flag is not a string). */
+export function confString(section: ConfSection | undefined, key: string): string | null {
+  const value = section?.[key];
+  return typeof value === 'string' ? value : null;
+}
+
+/** A configobj list value (`a, b,` or `a,`) as items, quotes removed. */
+export function confList(section: ConfSection | undefined, key: string): string[] {
+  const value = confString(section, key);
+  if (value === null) return [];
+  return value
+    .split(',')
+    .map((item) => item.trim().replace(/^(['"])(.*)\1$/, '$2'))
+    .filter((item) => item !== '');
+}
