@@ -76,7 +76,8 @@ export class CaResolver {
     try {
       body = await fetchDirectory(url, this.options.directoryTimeoutMs);
     } catch (err) {
-      return `unknown CA ${url}: could not read its ACME directory (${(err as Error).message})`;
+      const cause = (err as { cause?: { message?: string } }).cause?.message;
+      return `unknown CA ${url}: could not read its ACME directory (${(err as Error).message}${cause ? `: ${cause}` : ''})`;
     }
     const ids = (body as { meta?: { caaIdentities?: unknown } } | null)?.meta?.caaIdentities;
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string' && x !== '')) {
