@@ -38,6 +38,7 @@ export interface CheckOptions {
   format: 'text' | 'json' | 'prometheus';
   metricsFile: string | null;
   statusFile: string | null;
+  syslog: boolean;
   strict: boolean;
   help: boolean;
   version: boolean;
@@ -66,6 +67,7 @@ const OPTION_SPEC = {
   format: { type: 'string' },
   'metrics-file': { type: 'string' },
   'status-file': { type: 'string' },
+  syslog: { type: 'boolean' },
   strict: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -148,6 +150,7 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
     format,
     metricsFile: v['metrics-file'] ?? null,
     statusFile: v['status-file'] ?? null,
+    syslog: v.syslog ?? false,
     strict: v.strict ?? false,
     help: v.help ?? false,
     version: v.version ?? false,

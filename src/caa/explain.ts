@@ -151,11 +151,32 @@ export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView,
       message: `the records are served by ${owner}; change them there if you control that zone, otherwise replace the alias at ${foundAt} with A/AAAA records or ask the provider to allow ${identity}`,
     });
   }
+  const others = otherAuthorizedCas(evaluation.assessments, ca);
+  if (others.length > 0) {
+    findings.push({
+      level: 'info', code: 'authorizes-other-ca',
+      message: `this CAA authorizes ${others.join(' / ')}; if that is the CA you meant to use, point the renewal at it instead (acme.sh: --server or --set-default-ca; certbot: --server) — or add the fix line to allow ${ca.displayName} too`,
+    });
+  }
   const reason =
     evaluation.why === 'critical-unknown'
       ? `CAA at ${foundAt}${via} has a critical property the CA does not know (${criticalTags(evaluation.assessments)}): it refuses every certificate`
       : `CAA at ${foundAt}${via} does not authorize ${identityList(ca)}: ${mainProblem(notes, evaluation)}`;
   return { ...common, status: 'fail', reason, fix, caProblem: problem, findings };
+}
+
+/** Production CAs that a well-formed candidate record of the set authorizes instead. */
+function otherAuthorizedCas(assessments: RecordAssessment[], ca: CaView): string[] {
+  const names = new Set<string>();
+  for (const a of assessments) {
+    if (a.role !== 'candidate' || !a.parsed?.ok) continue;
+    for (const other of AUTHORITIES) {
+      if (!other.staging && other.caaIdentities.includes(a.parsed.issuer) && !other.caaIdentities.some((i) => ca.policy.identities.includes(i))) {
+        names.add(other.displayName);
+      }
+    }
+  }
+  return [...names];
 }
 
 /** The name that actually owns the relevant records (the alias target for a CNAME). */
@@ -368,7 +389,7 @@ export function judgeIssuer(issuer: string, ca: CaView): IssuerVerdict {
     const code = bare !== issuer ? 'issuer-trailing-dot' : asciiLower(bare) !== bare ? 'issuer-case' : 'issuer-near-miss';
     return { nearMiss: true, code, text: `issuer ${shown} ${problems.join(' and ')}; write "${meant}"`, meant };
   }
-  const owners = AUTHORITIES.filter((x) => x.caaIdentities.includes(asciiLower(bare)));
+  const owners = AUTHORITIES.filter((x) => !x.staging && x.caaIdentities.includes(asciiLower(bare)));
   if (owners.length > 0) {
     return { nearMiss: false, code: 'other-ca', text: `authorizes ${[...new Set(owners.map((o) => o.displayName))].join(' / ')}, not ${ca.displayName}`, meant: null };
   }

@@ -1,0 +1,52 @@
+// `preflight hook certbot|acme.sh`: the pre-hooks. They report where an admin will see it —
+// stderr, syslog/journal and a JSON status file — because certbot hides a hook's output under
+// -q and renews anyway (certbot.md §0), while acme.sh aborts the certificate whose pre-hook
+// fails (acmesh.md §5): so the acme.sh hook exits non-zero only when the CA would refuse.
+import os from 'node:os';
+import path from 'node:path';
+import { parseCheckOptions, UsageError, type CheckOptions } from './options.js';
+import { emitReport, executeCheck, type CliIo } from './session.js';
+
+/** Where hook status files go: /var/lib/caa-preflight as root, else the user's state dir. */
+export function defaultStatusDir(env: NodeJS.ProcessEnv): string {
+  if (env.CAA_PREFLIGHT_STATE_DIR) return env.CAA_PREFLIGHT_STATE_DIR;
+  if (process.getuid?.() === 0) return '/var/lib/caa-preflight';
+  return path.join(env.XDG_STATE_HOME || path.join(env.HOME ?? os.homedir(), '.local', 'state'), 'caa-preflight');
+}
+
+/** Run a pre-hook; returns the exit code its client should see. */
+export async function hookCommand(argv: string[], io: CliIo): Promise<number> {
+  const client = argv[0];
+  if (client !== 'certbot' && client !== 'acme.sh') {
+    throw new UsageError('hook needs the client: preflight hook certbot | preflight hook acme.sh');
+  }
+  const parsed = parseCheckOptions(argv.slice(1));
+  if (parsed.domains.length > 0) throw new UsageError('hook checks what the client renews; -d does not apply');
+  const stateDir = defaultStatusDir(io.env);
+  const options: CheckOptions = { ...parsed, syslog: true };
+
+  if (client === 'certbot') {
+    // certbot runs pre-hooks only when a lineage is due, and tells them nothing else: check the due ones.
+    const certbotOptions = { ...options, due: true, statusFile: parsed.statusFile ?? path.join(stateDir, 'certbot.json') };
+    const report = await executeCheck(certbotOptions, io);
+    await emitReport(report, certbotOptions, io, 'stderr');
+    if (report.status === 'fail') {
+      io.stderr.write(
+        'preflight: certbot renews anyway — a failing pre-hook does not stop it. To skip what would fail, ' +
+          'renew through the wrapper: preflight run -- certbot -q renew\n',
+      );
+      return 1;
+    }
+    return 0;
+  }
+
+  const domain = io.env.Le_Domain;
+  if (!domain) throw new UsageError('hook acme.sh must run as acme.sh\'s pre-hook (Le_Domain is not set)');
+  const statusFile = parsed.statusFile ?? path.join(stateDir, 'acme.sh', `${domain.replace(/[^A-Za-z0-9.-]/g, '_')}${path.basename(io.cwd ?? process.cwd()).endsWith('_ecc') ? '_ecc' : ''}.json`);
+  const acmeOptions = { ...options, statusFile };
+  const report = await executeCheck(acmeOptions, io);
+  await emitReport(report, acmeOptions, io, 'stderr');
+  const blocks = report.status === 'fail' || (options.strict && report.status === 'error');
+  if (blocks) io.stderr.write(`preflight: stopping acme.sh's renewal of ${domain}: the CA would refuse it (no order was placed)\n`);
+  return blocks ? 1 : 0;
+}

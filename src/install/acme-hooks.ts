@@ -1,0 +1,89 @@
+// `preflight acme-hooks add|remove`: put the pre-hook into existing acme.sh certificate confs,
+// or take it out. acme.sh keeps hooks per certificate and has no command to change one without
+// re-issuing (acmesh.md §5), so the conf is edited: backup first, our hook chained in front of
+// any existing one, the same base64 encoding acme.sh writes. Only on explicit request.
+import { chmod, copyFile, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../options.js';
+import { printableLine } from '../report/escape.js';
+import type { CliIo } from '../session.js';
+import { defaultAcmeHomes, readAcmeHome } from '../sources/acmesh.js';
+import { decodeAcmeValue, encodeAcmeValue, parseShellConf } from '../sources/shellconf.js';
+
+export const DEFAULT_HOOK_COMMAND = 'preflight hook acme.sh';
+
+/** The Le_PreHook value with our command chained first (unchanged when already there). */
+export function withHook(current: string, command: string): string {
+  if (current === command || current.startsWith(`${command} && `)) return current;
+  return current === '' ? command : `${command} && ${current}`;
+}
+
+/** The Le_PreHook value with our command taken out again. */
+export function withoutHook(current: string, command: string): string {
+  if (current === command) return '';
+  if (current.startsWith(`${command} && `)) return current.slice(command.length + 4);
+  return current;
+}
+
+/** Rewrite one conf's Le_PreHook; returns whether it changed. Backs up before writing. */
+export async function editPreHook(confPath: string, change: (hook: string) => string): Promise<boolean> {
+  const text = await readFile(confPath, 'utf8');
+  const current = decodeAcmeValue(parseShellConf(text).values.get('Le_PreHook') ?? '');
+  const next = change(current);
+  if (next === current) return false;
+  const line = `Le_PreHook='${encodeAcmeValue(next)}'`;
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => /^Le_PreHook=/.test(l));
+  if (at >= 0) lines[at] = line;
+  else lines.splice(lines[lines.length - 1] === '' ? lines.length - 1 : lines.length, 0, line);
+  const mode = (await stat(confPath)).mode & 0o777;
+  await copyFile(confPath, `${confPath}.caa-preflight.bak`);
+  const temp = `${confPath}.caa-preflight.tmp`;
+  await writeFile(temp, lines.join('\n'), { mode });
+  await chmod(temp, mode);
+  await rename(temp, confPath);
+  return true;
+}
+
+/** `preflight acme-hooks add|remove [--acme-home DIR]... [--command CMD] [--purge-backups]`. */
+export async function acmeHooksCommand(argv: string[], io: CliIo): Promise<number> {
+  const action = argv[0];
+  if (action !== 'add' && action !== 'remove') throw new UsageError('acme-hooks needs add or remove');
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv.slice(1),
+      options: {
+        'acme-home': { type: 'string', multiple: true },
+        command: { type: 'string' },
+        'purge-backups': { type: 'boolean' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const command = values.command ?? DEFAULT_HOOK_COMMAND;
+  const homes = values['acme-home'] ?? (await defaultAcmeHomes(io.env));
+  if (homes.length === 0) {
+    io.stdout.write('acme.sh: no home found (give --acme-home DIR); nothing changed\n');
+    return 0;
+  }
+  let failures = 0;
+  for (const home of homes) {
+    const { lineages, errors } = await readAcmeHome(home, io.now());
+    for (const e of errors) io.stderr.write(`acme.sh ${printableLine(e.path ?? home)}: ${printableLine(e.message)}\n`);
+    for (const lineage of lineages) {
+      const conf = lineage.confPath!;
+      try {
+        const changed = await editPreHook(conf, (hook) => (action === 'add' ? withHook(hook, command) : withoutHook(hook, command)));
+        io.stdout.write(`${changed ? (action === 'add' ? 'added to' : 'removed from') : 'unchanged:'} ${printableLine(conf)}\n`);
+        if (action === 'remove' && values['purge-backups']) await rm(`${conf}.caa-preflight.bak`, { force: true });
+      } catch (err) {
+        failures++;
+        io.stderr.write(`acme.sh ${printableLine(conf)}: ${(err as Error).message}\n`);
+      }
+    }
+  }
+  return failures > 0 ? 2 : 0;
+}

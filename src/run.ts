@@ -1,0 +1,220 @@
+// `preflight run [options] -- COMMAND...`: the wrapper that really skips what would fail.
+// certbot ignores a failing pre-hook (certbot.md §0), so the check has to run before certbot:
+// when no due lineage fails, COMMAND runs unchanged (stdio inherited, signals forwarded, exit
+// code passed through); otherwise only the passing lineages are renewed, one by one.
+import { readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import type { Report } from './check.js';
+import { findAuthority } from './ca/authorities.js';
+import { parseCheckOptions, UsageError, type CheckOptions } from './options.js';
+import { printableLine } from './report/escape.js';
+import { emitReport, executeCheck, type CliIo } from './session.js';
+import { readAcmeHome } from './sources/acmesh.js';
+import { LE_PRODUCTION, readCertbotLineages } from './sources/certbot.js';
+import type { Lineage } from './sources/lineage.js';
+import type { Selection } from './sources/select.js';
+
+const LE_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+
+/** What the wrapped command is and which of its lineages it would renew. */
+export interface WrappedCommand {
+  client: 'certbot' | 'acme.sh';
+  command: string[];
+  /** Whether this command renews at all (certbot renew, acme.sh --cron/--renew-all/--renew). */
+  renews: boolean;
+  /** The command for renewing exactly one lineage. */
+  commandFor(lineage: Lineage): string[];
+  /** Lineages it would renew now, as it would see them. */
+  select(now: Date, env: NodeJS.ProcessEnv): Promise<Selection>;
+}
+
+/** certbot flags that take a value (so the value is not mistaken for the subcommand). */
+const CERTBOT_VALUE_FLAGS = new Set([
+  '-c', '--config', '--config-dir', '--work-dir', '--logs-dir', '--cert-name', '--server', '-a', '--authenticator',
+  '-i', '--installer', '--preferred-challenges', '--pre-hook', '--post-hook', '--deploy-hook', '--renew-hook',
+  '--account', '-m', '--email', '--key-type', '--rsa-key-size', '--elliptic-curve', '--user-agent', '-w',
+  '--webroot-path', '--http-01-port', '--http-01-address', '--https-port', '--preferred-chain', '--max-log-backups',
+]);
+
+/** Read the value of a flag (`--flag value` or `--flag=value`); the last one wins. */
+function flagValue(args: string[], ...names: string[]): string | null {
+  let value: string | null = null;
+  args.forEach((arg, i) => {
+    for (const name of names) {
+      if (arg === name && i + 1 < args.length) value = args[i + 1]!;
+      else if (arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1);
+    }
+  });
+  return value;
+}
+
+/** Recognise certbot or acme.sh by the executable's name. */
+export function parseWrappedCommand(command: string[]): WrappedCommand {
+  const exe = path.basename(command[0] ?? '');
+  const args = command.slice(1);
+  if (/^(certbot|letsencrypt)(-\S+)?$/.test(exe)) return certbotCommand(command, args);
+  if (/^acme\.sh$/.test(exe)) return acmeCommand(command, args);
+  throw new UsageError(`cannot tell whether ${JSON.stringify(command[0] ?? '')} is certbot or acme.sh (the wrapper needs one of them)`);
+}
+
+function certbotCommand(command: string[], args: string[]): WrappedCommand {
+  let subcommand: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (CERTBOT_VALUE_FLAGS.has(arg)) i++;
+    else if (!arg.startsWith('-')) {
+      subcommand = arg;
+      break;
+    }
+  }
+  const configDir = flagValue(args, '--config-dir') ?? '/etc/letsencrypt';
+  const certName = flagValue(args, '--cert-name');
+  const serverFlag = flagValue(args, '--server');
+  const dryRun = args.includes('--dry-run');
+  const force = dryRun || args.includes('--force-renewal') || args.includes('--renew-by-default');
+  return {
+    client: 'certbot',
+    command,
+    renews: subcommand === 'renew',
+    commandFor: (lineage) => [...command, '--cert-name', lineage.name],
+    async select(now) {
+      const { lineages, errors } = await readCertbotLineages(configDir, now);
+      let chosen = certName ? lineages.filter((l) => l.name === certName) : lineages;
+      if (certName && chosen.length === 0) errors.push({ source: 'certbot', path: configDir, message: `--cert-name ${certName}: no such lineage` });
+      chosen = chosen.filter((l) => force || l.due !== false);
+      if (serverFlag) chosen = chosen.map((l) => ({ ...l, server: serverFlag, notes: [...l.notes, `server from --server on the certbot command line`] }));
+      if (dryRun) chosen = await Promise.all(chosen.map((l) => asDryRun(l, configDir)));
+      return { lineages: chosen, errors, mode: 'installed' };
+    },
+  };
+}
+
+/**
+ * certbot --dry-run orders from Let's Encrypt staging with a staging account (certbot.md §4):
+ * the accounturi that matters is that account's, not production's.
+ */
+async function asDryRun(lineage: Lineage, configDir: string): Promise<Lineage> {
+  if (lineage.server !== LE_PRODUCTION) return lineage;
+  const dir = path.join(configDir, 'accounts', 'acme-staging-v02.api.letsencrypt.org', 'directory');
+  const ids = await readdir(dir).catch(() => [] as string[]);
+  let accountUri: string | null = null;
+  let accountSource: string | null = null;
+  if (ids.length === 1) {
+    const regr = path.join(dir, ids[0]!, 'regr.json');
+    try {
+      accountUri = (JSON.parse(await readFile(regr, 'utf8')) as { uri?: string }).uri ?? null;
+      accountSource = regr;
+    } catch {
+      accountUri = null;
+    }
+  }
+  return {
+    ...lineage,
+    server: LE_STAGING,
+    accountUri,
+    accountSource,
+    notes: [
+      ...lineage.notes,
+      `--dry-run: checked against Let's Encrypt staging${accountUri ? '' : ids.length > 1 ? ` (${ids.length} staging accounts: certbot would ask)` : ' (no staging account yet: certbot registers one)'}`,
+    ],
+  };
+}
+
+function acmeCommand(command: string[], args: string[]): WrappedCommand {
+  const home = flagValue(args, '--home') ?? path.join(os.homedir(), '.acme.sh');
+  const configHome = flagValue(args, '--config-home') ?? home;
+  const server = flagValue(args, '--server');
+  const single = args.includes('--renew') || args.includes('-r') ? flagValue(args, '-d', '--domain') : null;
+  const renews = args.includes('--cron') || args.includes('--renew-all') || single !== null;
+  const force = args.includes('--force') || args.includes('-f');
+  const staging = args.includes('--staging') || args.includes('--test');
+  // Options that must reach a per-certificate `--renew` (where things are, which CA).
+  const carried: string[] = [];
+  for (const flag of ['--home', '--config-home', '--cert-home', '--accountconf', '--server']) {
+    const value = flagValue(args, flag);
+    if (value !== null) carried.push(flag, value);
+  }
+  for (const flag of ['--staging', '--test', '--force', '-f', '--debug', '--log']) if (args.includes(flag)) carried.push(flag);
+  return {
+    client: 'acme.sh',
+    command,
+    renews,
+    commandFor: (lineage) => {
+      const target = lineage.renewal?.kind === 'acme.sh' ? lineage.renewal : null;
+      return [command[0]!, ...carried, '--renew', '-d', target?.domain ?? lineage.name, ...(target?.ecc ? ['--ecc'] : [])];
+    },
+    async select(now) {
+      const { lineages, errors } = await readAcmeHome(configHome, now);
+      let chosen = single ? lineages.filter((l) => l.name === single && (!args.includes('--ecc') || l.renewal?.kind === 'acme.sh' && l.renewal.ecc)) : lineages;
+      chosen = chosen.filter((l) => force || l.due !== false);
+      const override = staging ? LE_STAGING : server ? (findAuthority(server)?.directories[0] ?? server) : null;
+      if (override) chosen = chosen.map((l) => ({ ...l, server: override, notes: [...l.notes, 'server from the acme.sh command line'] }));
+      return { lineages: chosen, errors, mode: 'installed' };
+    },
+  };
+}
+
+/** Run `preflight run [options] -- COMMAND...`. */
+export async function runWrapper(argv: string[], io: CliIo, spawn: Spawner = spawnInherit): Promise<number> {
+  const split = argv.indexOf('--');
+  if (split < 0 || split === argv.length - 1) throw new UsageError('run needs the renewal command after --, e.g. preflight run -- certbot -q renew');
+  const options = parseCheckOptions(argv.slice(0, split));
+  if (options.domains.length > 0 || options.all || options.certNames.length > 0) {
+    throw new UsageError('run checks what COMMAND renews; -d, --all and --cert-name do not apply');
+  }
+  if (options.json) throw new UsageError('run shares stdout with COMMAND; use --status-file FILE for a JSON report');
+  const wrapped = parseWrappedCommand(argv.slice(split + 1));
+  if (!wrapped.renews) {
+    io.stderr.write(`preflight run: ${printableLine(wrapped.command.join(' '))} does not renew; running it unchanged\n`);
+    return spawn(wrapped.command, io.env);
+  }
+
+  const selection = await wrapped.select(io.now(), io.env);
+  const report = await executeCheck(options, io, selection);
+  const blocking = (status: string) => status === 'fail' || (options.strict && status === 'error');
+  const blocked = report.lineages.filter((l) => blocking(l.status));
+  const shouldReport = report.status !== 'pass' || report.errors.length > 0;
+  if (blocked.length === 0) {
+    if (shouldReport) await emitReport(report, options, io, 'stderr');
+    else await emitReport(report, { ...options, quiet: true }, io, 'stderr');
+    return spawn(wrapped.command, io.env);
+  }
+
+  await emitReport(report, options, io, 'stderr');
+  const passing = selection.lineages.filter((l) => !blocked.some((b) => b.name === l.name && b.confPath === l.confPath));
+  const outcomes: string[] = [];
+  for (const lineage of passing) {
+    const command = wrapped.commandFor(lineage);
+    const code = await spawn(command, io.env);
+    outcomes.push(`${lineage.name}: ${code === 0 ? 'renewed' : `renewal exited ${code}`}`);
+    if (code >= 128) break; // interrupted by a signal: stop here
+  }
+  io.stderr.write(
+    `preflight run: blocked ${blocked.map((b) => printableLine(b.name)).join(', ')} (the CA would refuse; nothing was ordered)` +
+      `${outcomes.length ? `; ${outcomes.map(printableLine).join('; ')}` : '; nothing else was due'}\n`,
+  );
+  return 1;
+}
+
+/** Runs a command; resolves to its exit code (128 + signal number when killed). */
+export type Spawner = (command: string[], env: NodeJS.ProcessEnv) => Promise<number>;
+
+/** Run with inherited stdio, forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT to the child while it runs. */
+export async function spawnInherit(command: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const child: ResultPromise = execa(command[0]!, command.slice(1), { stdio: 'inherit', reject: false, env, extendEnv: false });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const).map((s) => [s, forward(s)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  try {
+    const result = await child;
+    if (result.signal) return 128 + (os.constants.signals[result.signal as NodeJS.Signals] ?? 0);
+    if (result.exitCode === undefined) return 127; // could not start (ENOENT and the like)
+    return result.exitCode;
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  }
+}
+
+export type { Report };

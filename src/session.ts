@@ -1,0 +1,93 @@
+// One check, start to finish, shared by every command (check, run, hook, demo): resolver set-up
+// from the options, lineage selection, the check, and the outputs the options ask for.
+import { checkLineages, exitCodeFor, type Report, type SourceError } from './check.js';
+import { CaResolver } from './ca/resolve.js';
+import { readResolvConf } from './dns/resolvconf.js';
+import { Resolver } from './dns/resolver.js';
+import { formatServer } from './dns/transport.js';
+import type { CheckOptions } from './options.js';
+import { renderJson } from './report/json.js';
+import { renderMetrics, writeFileAtomic } from './report/metrics.js';
+import { logToSyslog } from './report/syslog.js';
+import { renderText } from './report/text.js';
+import { DEFAULT_CONFIG_DIR, selectLineages, type Selection } from './sources/select.js';
+import { VERSION } from './version.js';
+
+/** Where a run writes and what it may consult; injectable for tests. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  resolvConfPath?: string;
+  cwd?: string;
+}
+
+/** Select (unless given a selection), resolve and check. */
+export async function executeCheck(options: CheckOptions, io: CliIo, given?: Selection): Promise<Report> {
+  const system = await readResolvConf(io.resolvConfPath ?? '/etc/resolv.conf');
+  const servers = options.resolvers.length > 0 ? options.resolvers : system.servers;
+  const selection = given ?? (await selectLineages(options, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() }));
+  const errors: SourceError[] = [...selection.errors];
+  const caResolver = new CaResolver({ identityOverride: options.caaIdentities, now: io.now(), directoryTimeoutMs: 5000 });
+  let resolver: Resolver | null = null;
+  if (servers.length === 0) {
+    errors.push({ source: 'dns', path: io.resolvConfPath ?? '/etc/resolv.conf', message: 'no nameserver found; give --resolver ADDR' });
+  } else {
+    resolver = new Resolver({
+      servers,
+      timeoutMs: options.timeoutMs ?? system.timeoutMs ?? 5000,
+      retries: options.retries ?? (system.attempts !== null ? system.attempts - 1 : 2),
+      concurrency: options.concurrency,
+      onQuery: options.verbose && !options.json
+        ? (e) => io.stderr.write(`dns: ${e.name} CAA @${e.server} ${e.transport}: ${e.outcome} (${Math.round(e.ms)} ms)\n`)
+        : undefined,
+    });
+  }
+  const report = await checkLineages(selection.lineages, { resolver, caResolver }, errors);
+  if (resolver && options.verbose && !options.json) {
+    io.stderr.write(`dns: ${resolver.queriesSent} queries to ${servers.map(formatServer).join(', ')}\n`);
+  }
+  return report;
+}
+
+/**
+ * Write what the options ask for: the report (JSON or text, on `stream`), the status file, the
+ * metrics file and syslog. A file that cannot be written is reported, never fatal.
+ */
+export async function emitReport(
+  report: Report,
+  options: CheckOptions,
+  io: CliIo,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Promise<void> {
+  const out = io[stream];
+  const meta = { version: VERSION, checkedAt: io.now() };
+  if (options.json) {
+    out.write(renderJson(report, meta));
+  } else if (!(options.quiet && report.status === 'pass')) {
+    const color = options.color ?? (Boolean(out.isTTY) && io.env.NO_COLOR === undefined);
+    out.write(renderText(report, { color: color && io.env.NO_COLOR === undefined, verbose: options.verbose }));
+    if (report.lineages.length === 0 && report.errors.length === 0) {
+      out.write(
+        `nothing to check: no renewal confs under ${options.configDir ?? DEFAULT_CONFIG_DIR} and no acme.sh home ` +
+          '(give --config-dir, --acme-home, or -d NAME)\n',
+      );
+    }
+  }
+  const files: Array<[string | null, () => string]> = [
+    [options.statusFile, () => renderJson(report, meta)],
+    [options.metricsFile, () => renderMetrics(report, meta.checkedAt)],
+  ];
+  for (const [file, render] of files) {
+    if (file === null) continue;
+    try {
+      await writeFileAtomic(file, render());
+    } catch (err) {
+      io.stderr.write(`preflight: cannot write ${file}: ${(err as Error).message}\n`);
+    }
+  }
+  if (options.syslog) await logToSyslog(report);
+}
+
+export { exitCodeFor };

@@ -1,0 +1,125 @@
+// The acme.sh and certbot pre-hooks (exit codes, status files), `preflight demo` (offline,
+// every seed case, nothing left behind), and the node_exporter metrics file.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../src/check.js';
+import { writeDemoSample } from '../src/demo/demo.js';
+import { renderMetrics } from '../src/report/metrics.js';
+import { startTestDns, type TestDns } from './helpers/test-dns.js';
+import { runCli } from './helpers/run-cli.js';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+
+let dir: string;
+let sample: { configDir: string; acmeHome: string };
+let dns: TestDns;
+let state: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'preflight-hooks-'));
+  sample = await writeDemoSample(dir);
+  state = path.join(dir, 'state');
+  dns = await startTestDns({
+    'example.com': ['0 issue "letsencrypt.org"'],
+    'example.org': ['0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1111"'],
+    'example.net': ['0 issue "letsencrypt.org"'],
+    'example.dev': { drop: true },
+  });
+});
+afterAll(async () => {
+  await dns.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('acme.sh pre-hook', () => {
+  const hook = (folder: string, domain: string, extra: string[] = []) =>
+    runCli(['hook', 'acme.sh', '--resolver', dns.arg, '--timeout', '100', '--retries', '0', ...extra], {
+      now: NOW,
+      env: { Le_Domain: domain, LE_CONFIG_HOME: sample.acmeHome, CAA_PREFLIGHT_STATE_DIR: state },
+      cwd: path.join(sample.acmeHome, folder),
+    });
+
+  it('exits 1 (acme.sh aborts this renewal, before any order) when the CA would refuse', async () => {
+    const result = await hook('blog.example.net_ecc', 'blog.example.net');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/FAIL\s+blog\.example\.net/);
+    expect(result.stderr).toMatch(/stopping acme\.sh's renewal of blog\.example\.net/);
+    const status = JSON.parse(await readFile(path.join(state, 'acme.sh', 'blog.example.net_ecc.json'), 'utf8'));
+    expect(status.lineages).toHaveLength(1);
+    expect(status.status).toBe('fail');
+  });
+  it('exits 0 when the check itself failed (our trouble never blocks a renewal), 1 with --strict', async () => {
+    expect((await hook('*.example.dev_ecc', '*.example.dev')).code).toBe(0);
+    expect((await hook('*.example.dev_ecc', '*.example.dev', ['--strict'])).code).toBe(1);
+  });
+  it('is a usage error outside acme.sh', async () => {
+    expect((await runCli(['hook', 'acme.sh'])).code).toBe(64);
+    expect((await runCli(['hook'])).code).toBe(64);
+  });
+});
+
+describe('certbot pre-hook', () => {
+  it('checks the due lineages, reports on stderr and in the status file, and says certbot will not stop', async () => {
+    const result = await runCli(['hook', 'certbot', '--config-dir', sample.configDir, '--resolver', dns.arg], {
+      now: NOW, env: { CAA_PREFLIGHT_STATE_DIR: state },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/certbot renews anyway/);
+    const status = JSON.parse(await readFile(path.join(state, 'certbot.json'), 'utf8'));
+    expect(status.lineages.map((l: { name: string; status: string }) => [l.name, l.status]).sort()).toEqual([
+      ['api.example.org', 'fail'], ['example.com', 'pass'],
+    ]);
+  });
+});
+
+describe('preflight demo', () => {
+  it('runs the whole pipeline offline on the bundled sample and shows every seed case', async () => {
+    const tmpBefore = (await readdir(os.tmpdir())).filter((f) => f.startsWith('preflight-demo-'));
+    const result = await execa('node', [bin, 'demo', '--no-color'], { reject: false });
+    expect(result.exitCode).toBe(0);
+    const out = result.stdout;
+    expect(out).toMatch(/WARN\s+example\.com/);
+    expect(out).toMatch(/128 iodef .*critical flag/);
+    expect(out).toMatch(/FAIL\s+shop\.example\.com[\s\S]*trailing dot[\s\S]*shop\.example\.com\. IN CAA 0 issue "letsencrypt\.org"/);
+    expect(out).toMatch(/FAIL\s+www\.example\.com[\s\S]*CNAME example-com\.edge\.cdn\.example\.net/);
+    expect(out).toMatch(/FAIL\s+api\.example\.org[\s\S]*accounturi=.*acct\/1111 but this renewal uses account .*acct\/2222/);
+    expect(out).toMatch(/FAIL\s+blog\.example\.net[\s\S]*example\.net\. IN CAA 0 issue "sectigo\.com"/);
+    expect(out).toMatch(/PASS\s+\*\.example\.dev/);
+    const tmpAfter = (await readdir(os.tmpdir())).filter((f) => f.startsWith('preflight-demo-'));
+    expect(tmpAfter).toEqual(tmpBefore);
+  });
+  it('speaks JSON too', async () => {
+    const result = await execa('node', [bin, 'demo', '--json'], { reject: false });
+    const doc = JSON.parse(result.stdout);
+    expect(doc.summary).toEqual({ names: 7, pass: 2, warn: 1, fail: 4, error: 0 });
+  });
+  it('refuses options that would point it elsewhere', async () => {
+    expect((await runCli(['demo', '-d', 'example.com'])).code).toBe(64);
+  });
+});
+
+describe('metrics', () => {
+  it('writes a node_exporter textfile atomically with per-name and per-lineage status', async () => {
+    const file = path.join(dir, 'metrics', 'caa.prom');
+    const result = await runCli(['--config-dir', sample.configDir, '--acme-home', path.join(dir, 'none'), '--resolver', dns.arg, '--format', 'prometheus', '--metrics-file', file], { now: NOW });
+    expect(result.stdout).toMatch(/caa-preflight:/);
+    const text = await readFile(file, 'utf8');
+    expect(text).toContain('caa_preflight_name_status{source="certbot",lineage="api.example.org",name="api.example.org",status="fail"} 3');
+    expect(text).toContain('caa_preflight_name_status{source="certbot",lineage="example.com",name="www.example.com",status="pass"} 0');
+    expect(text).toMatch(/^caa_preflight_lineage_status\{source="certbot",lineage="example\.com",due="true",status="pass"\} 0$/m);
+    expect(text).toContain(`caa_preflight_last_run_timestamp_seconds ${NOW.getTime() / 1000}`);
+    expect((await readdir(path.dirname(file))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+  it('escapes label values', () => {
+    const report = {
+      status: 'warn', errors: [],
+      lineages: [{ source: 'acme.sh', name: 'we"ird\\name\n', due: null, status: 'warn', names: [{ name: 'a.example', status: 'warn' }] }],
+    } as unknown as Report;
+    expect(renderMetrics(report, NOW)).toContain('lineage="we\\"ird\\\\name\\n"');
+  });
+});

@@ -1,0 +1,122 @@
+// install.sh into a temporary prefix: the command works, the certbot pre-hook and the systemd
+// drop-in are put in place, the acme.sh pre-hook is chained into existing confs (backed up,
+// base64 as acme.sh writes it), a second run changes nothing, and --uninstall leaves nothing.
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withHook, withoutHook } from '../src/install/acme-hooks.js';
+import { decodeAcmeValue, parseShellConf } from '../src/sources/shellconf.js';
+import { startTestDns, type TestDns } from './helpers/test-dns.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const b64 = (s: string) => `__ACME_BASE64__START_${Buffer.from(s).toString('base64')}__ACME_BASE64__END_`;
+
+/** Every path under dir with its type and size (the "nothing left behind" oracle). */
+async function tree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, entry.name);
+      out.push(`${entry.isDirectory() ? 'd' : 'f'} ${path.relative(dir, p)} ${entry.isDirectory() ? '' : (await stat(p)).size}`);
+      if (entry.isDirectory()) await walk(p);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+describe('install.sh', () => {
+  let dir: string;
+  let prefix: string;
+  let certbotDir: string;
+  let systemdDir: string;
+  let acmeHome: string;
+  let dns: TestDns;
+  let snapshot: string[];
+  const confA = () => path.join(acmeHome, 'a.example_ecc', 'a.example.conf');
+  const confB = () => path.join(acmeHome, 'b.example', 'b.example.conf');
+  const install = (...args: string[]) =>
+    execa(path.join(root, 'install.sh'), ['--prefix', prefix, '--certbot-config-dir', certbotDir, ...args], {
+      env: { ...process.env, CAA_PREFLIGHT_SYSTEMD_DIR: systemdDir, HOME: dir }, reject: false, all: true,
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'preflight-install-'));
+    prefix = path.join(dir, 'prefix');
+    certbotDir = path.join(dir, 'letsencrypt');
+    systemdDir = path.join(dir, 'systemd');
+    acmeHome = path.join(dir, 'acme');
+    await mkdir(certbotDir);
+    await mkdir(path.join(acmeHome, 'a.example_ecc'), { recursive: true });
+    await mkdir(path.join(acmeHome, 'b.example'), { recursive: true });
+    await writeFile(confA(), "Le_Domain='a.example'\nLe_Alt='no'\nLe_Webroot='/var/www'\nLe_PreHook=''\nLe_API='https://acme-v02.api.letsencrypt.org/directory'\n", { mode: 0o600 });
+    await writeFile(confB(), `Le_Domain='b.example'\nLe_Alt='no'\nLe_Webroot='no'\nLe_PreHook='${b64('systemctl stop nginx')}'\n`, { mode: 0o600 });
+    dns = await startTestDns({ 'ok.test': ['0 issue "letsencrypt.org"'] });
+    snapshot = await tree(dir);
+  });
+  afterAll(async () => {
+    await dns.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('installs a working preflight command', async () => {
+    const result = await install('--systemd', '--acme-sh-hooks', '--acme-home', acmeHome);
+    expect(result.exitCode, result.all).toBe(0);
+    const preflight = path.join(prefix, 'bin', 'preflight');
+    const check = await execa(preflight, ['-d', 'ok.test', '--resolver', dns.arg, '--json'], { reject: false, env: { PATH: '/usr/bin:/bin' } });
+    expect(check.exitCode).toBe(0);
+    expect(JSON.parse(check.stdout).status).toBe('pass');
+    expect(result.all).toContain(`acme.sh pre-hook command: ${preflight} hook acme.sh`);
+  });
+  it('drops the certbot pre-hook, pointing at the installed command', async () => {
+    const hook = path.join(certbotDir, 'renewal-hooks', 'pre', '00-caa-preflight');
+    expect((await stat(hook)).mode & 0o111).not.toBe(0);
+    expect(await readFile(hook, 'utf8')).toContain(`PREFLIGHT=\${CAA_PREFLIGHT:-${path.join(prefix, 'bin', 'preflight')}}`);
+  });
+  it('writes the systemd drop-in that runs certbot through the wrapper', async () => {
+    const dropin = await readFile(path.join(systemdDir, 'certbot.service.d', 'caa-preflight.conf'), 'utf8');
+    expect(dropin).toMatch(/^ExecStart=$/m);
+    expect(dropin).toContain(`ExecStart=${path.join(prefix, 'bin', 'preflight')} run --quiet --syslog`);
+    expect(dropin).toContain('-- /usr/bin/certbot -q renew --no-random-sleep-on-renew');
+  });
+  it('chains the acme.sh pre-hook in front of an existing one, base64-encoded, after a backup', async () => {
+    const command = `${path.join(prefix, 'bin', 'preflight')} hook acme.sh`;
+    const hookOf = async (conf: string) => decodeAcmeValue(parseShellConf(await readFile(conf, 'utf8')).values.get('Le_PreHook') ?? '');
+    expect(await hookOf(confA())).toBe(command);
+    expect(await hookOf(confB())).toBe(`${command} && systemctl stop nginx`);
+    expect(await readFile(confB(), 'utf8')).toMatch(/^Le_PreHook='__ACME_BASE64__START_[A-Za-z0-9+/=]+__ACME_BASE64__END_'$/m);
+    expect(await readFile(`${confB()}.caa-preflight.bak`, 'utf8')).toContain(b64('systemctl stop nginx'));
+    expect((await stat(confA())).mode & 0o777).toBe(0o600);
+  });
+  it('is idempotent: a second run changes no conf and no manifest', async () => {
+    const manifest = path.join(prefix, 'lib', 'caa-preflight', 'install-manifest');
+    const [beforeManifest, beforeA, beforeB] = await Promise.all([readFile(manifest, 'utf8'), readFile(confA(), 'utf8'), readFile(confB(), 'utf8')]);
+    const again = await install('--systemd', '--acme-sh-hooks', '--acme-home', acmeHome);
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.all).toMatch(/unchanged: .*a\.example\.conf/);
+    expect(await readFile(manifest, 'utf8')).toBe(beforeManifest);
+    expect(await readFile(confA(), 'utf8')).toBe(beforeA);
+    expect(await readFile(confB(), 'utf8')).toBe(beforeB);
+  });
+  it('--uninstall leaves nothing behind and restores the acme.sh hooks', async () => {
+    const result = await install('--uninstall');
+    expect(result.exitCode, result.all).toBe(0);
+    expect(await tree(dir)).toEqual(snapshot);
+  });
+});
+
+describe('acme.sh hook chaining', () => {
+  const cmd = '/usr/local/bin/preflight hook acme.sh';
+  it.each([
+    ['', cmd],
+    ['systemctl stop nginx', `${cmd} && systemctl stop nginx`],
+    [cmd, cmd],
+    [`${cmd} && x`, `${cmd} && x`],
+  ])('add to %j', (before, after) => {
+    expect(withHook(before, cmd)).toBe(after);
+    expect(withoutHook(after, cmd)).toBe(before === cmd ? '' : before.replace(`${cmd} && `, ''));
+  });
+});

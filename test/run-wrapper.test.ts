@@ -1,0 +1,175 @@
+// `preflight run -- COMMAND`: which lineages it lets the client renew, with stand-in certbot
+// and acme.sh executables that record how they were called (the real certbot runs in
+// e2e-certbot.test.ts). Lineages come from the bundled sample, written as the real tools do.
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { writeDemoSample } from '../src/demo/demo.js';
+import { parseWrappedCommand } from '../src/run.js';
+import { startTestDns, type TestDns } from './helpers/test-dns.js';
+import { runCli } from './helpers/run-cli.js';
+
+const NOW = new Date('2026-11-25T12:00:00Z'); // the sample certificates are due then
+const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+
+let dir: string;
+let sample: { configDir: string; acmeHome: string };
+let stubs: string;
+let log: string;
+let dns: TestDns;
+
+// example.com's three names pass; api.example.org fails (accounturi); blog.example.net (ZeroSSL)
+// fails; the *.example.dev certificate passes.
+const zone = {
+  'example.com': ['0 issue "letsencrypt.org"'],
+  'example.org': ['0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1111"'],
+  'example.net': ['0 issue "letsencrypt.org"'],
+  'example.dev': ['0 issue "letsencrypt.org"'],
+};
+
+async function stub(name: string, body: string): Promise<string> {
+  const file = path.join(stubs, name);
+  await writeFile(file, `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> "$STUB_LOG"\n${body}\n`);
+  await chmod(file, 0o755);
+  return file;
+}
+const calls = async (): Promise<string[]> => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'preflight-run-'));
+  sample = await writeDemoSample(dir);
+  stubs = path.join(dir, 'bin');
+  await mkdir(stubs);
+  log = path.join(dir, 'calls.log');
+  dns = await startTestDns(zone);
+  await stub('certbot', 'exit ${STUB_EXIT:-0}');
+  await stub('acme.sh', 'exit ${STUB_EXIT:-0}');
+});
+afterAll(async () => {
+  await dns.close();
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  await rm(log, { force: true });
+});
+
+const run = (preflightArgs: string[], command: string[], env: NodeJS.ProcessEnv = {}) =>
+  runCli(['run', '--resolver', dns.arg, '--timeout', '300', '--retries', '0', ...preflightArgs, '--', ...command], {
+    now: NOW,
+    env: { PATH: process.env.PATH, STUB_LOG: log, ...env },
+  });
+
+describe('certbot', () => {
+  it('renews only the passing due lineages, one --cert-name at a time, and exits 1', async () => {
+    const certbot = path.join(stubs, 'certbot');
+    const result = await run([], [certbot, '-q', 'renew', '--config-dir', sample.configDir, '--no-random-sleep-on-renew']);
+    expect(await calls()).toEqual([`certbot -q renew --config-dir ${sample.configDir} --no-random-sleep-on-renew --cert-name example.com`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/FAIL\s+certbot api\.example\.org/);
+    expect(result.stderr).toMatch(/preflight run: blocked api\.example\.org .*example\.com: renewed/);
+    expect(result.stdout).toBe('');
+  });
+  it('runs the command once, unchanged, when nothing fails, and passes its exit code through', async () => {
+    const certbot = path.join(stubs, 'certbot');
+    const command = [certbot, 'renew', '--config-dir', sample.configDir, '--cert-name', 'example.com'];
+    const result = await run([], command, { STUB_EXIT: '3' });
+    expect(await calls()).toEqual([`certbot renew --config-dir ${sample.configDir} --cert-name example.com`]);
+    expect(result.code).toBe(3);
+  });
+  it('starts no order at all when the only lineage asked for fails', async () => {
+    const certbot = path.join(stubs, 'certbot');
+    const result = await run([], [certbot, 'renew', '--config-dir', sample.configDir, '--cert-name', 'api.example.org']);
+    expect(await calls()).toEqual([]);
+    expect(result.code).toBe(1);
+  });
+  it('renews a lineage whose check is only an error (our trouble), unless --strict', async () => {
+    const silent = await startTestDns({ ...zone, 'example.org': { drop: true } });
+    try {
+      const certbot = path.join(stubs, 'certbot');
+      const command = [certbot, 'renew', '--config-dir', sample.configDir];
+      const lenient = await runCli(['run', '--resolver', silent.arg, '--timeout', '100', '--retries', '0', '--', ...command], { now: NOW, env: { STUB_LOG: log } });
+      expect(await calls()).toEqual([`certbot renew --config-dir ${sample.configDir}`]);
+      expect(lenient.code).toBe(0);
+      await rm(log, { force: true });
+      const strict = await runCli(['run', '--strict', '--resolver', silent.arg, '--timeout', '100', '--retries', '0', '--', ...command], { now: NOW, env: { STUB_LOG: log } });
+      expect(await calls()).toEqual([`certbot renew --config-dir ${sample.configDir} --cert-name example.com`]);
+      expect(strict.code).toBe(1);
+    } finally {
+      await silent.close();
+    }
+  });
+  it('checks nothing before a command that does not renew', async () => {
+    const certbot = path.join(stubs, 'certbot');
+    const result = await run([], [certbot, 'certificates', '--config-dir', sample.configDir]);
+    expect(await calls()).toEqual([`certbot certificates --config-dir ${sample.configDir}`]);
+    expect(result.stderr).toMatch(/does not renew; running it unchanged/);
+    expect(result.code).toBe(0);
+  });
+  it('checks --dry-run against Let\'s Encrypt staging and the staging account', async () => {
+    const staging = path.join(sample.configDir, 'accounts', 'acme-staging-v02.api.letsencrypt.org', 'directory', 'abc');
+    await mkdir(staging, { recursive: true });
+    await writeFile(path.join(staging, 'regr.json'), JSON.stringify({ body: {}, uri: 'https://acme-staging-v02.api.letsencrypt.org/acme/acct/77' }));
+    const status = path.join(dir, 'dry-run.json');
+    try {
+      const certbot = path.join(stubs, 'certbot');
+      await run(['--status-file', status], [certbot, 'renew', '--dry-run', '--config-dir', sample.configDir]);
+      const doc = JSON.parse(await readFile(status, 'utf8'));
+      for (const l of doc.lineages) {
+        expect(l.server).toBe('https://acme-staging-v02.api.letsencrypt.org/directory');
+        expect(l.accountUri).toBe('https://acme-staging-v02.api.letsencrypt.org/acme/acct/77');
+      }
+      expect(doc.lineages.find((l: { name: string }) => l.name === 'api.example.org').names[0].reason).toMatch(/staging/);
+    } finally {
+      await rm(path.join(sample.configDir, 'accounts', 'acme-staging-v02.api.letsencrypt.org'), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('acme.sh', () => {
+  it('renews each passing due certificate with --renew -d (and --ecc), never the failing one', async () => {
+    const acme = path.join(stubs, 'acme.sh');
+    const result = await run([], [acme, '--cron', '--home', sample.acmeHome]);
+    expect(await calls()).toEqual([`acme.sh --home ${sample.acmeHome} --renew -d *.example.dev --ecc`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/blocked blog\.example\.net/);
+  });
+});
+
+describe('usage', () => {
+  it.each([
+    [['run'], /needs the renewal command after --/],
+    [['run', '--', '/bin/true'], /cannot tell whether "\/bin\/true" is certbot or acme\.sh/],
+    [['run', '-d', 'example.com', '--', 'certbot', 'renew'], /-d, --all and --cert-name do not apply/],
+    [['run', '--json', '--', 'certbot', 'renew'], /use --status-file FILE/],
+  ])('%j', async (args, message) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(message);
+  });
+  it('recognises the clients by executable name', () => {
+    expect(parseWrappedCommand(['/usr/bin/certbot', '-q', 'renew']).renews).toBe(true);
+    expect(parseWrappedCommand(['certbot', '--config-dir', '/x', 'renew']).renews).toBe(true);
+    expect(parseWrappedCommand(['certbot', 'certonly', '-d', 'x']).renews).toBe(false);
+    expect(parseWrappedCommand(['/root/.acme.sh/acme.sh', '--cron']).renews).toBe(true);
+    expect(parseWrappedCommand(['acme.sh', '--renew', '-d', 'x.example']).renews).toBe(true);
+    expect(parseWrappedCommand(['acme.sh', '--list']).renews).toBe(false);
+  });
+});
+
+describe('signals and exit codes, as a separate process', () => {
+  it('forwards SIGTERM to the command and exits 128+15 when the command dies of it', async () => {
+    const certbot = await stub('certbot', 'trap \'echo got-TERM >> "$STUB_LOG"; exit 143\' TERM\necho started >> "$STUB_LOG"\nwhile :; do sleep 0.05; done');
+    const child = execa('node', [bin, 'run', '--resolver', dns.arg, '--', certbot, 'renew', '--config-dir', path.join(dir, 'none')], {
+      env: { STUB_LOG: log, PATH: process.env.PATH }, extendEnv: false, reject: false,
+    });
+    for (let i = 0; i < 100 && !(await calls()).includes('started'); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    const result = await child;
+    await stub('certbot', 'exit ${STUB_EXIT:-0}');
+    expect(await calls()).toContain('got-TERM');
+    expect(result.exitCode).toBe(143);
+  });
+});
