@@ -161,7 +161,7 @@ export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView,
   const reason =
     evaluation.why === 'critical-unknown'
       ? `CAA at ${foundAt}${via} has a critical property the CA does not know (${criticalTags(evaluation.assessments)}): it refuses every certificate`
-      : `CAA at ${foundAt}${via} does not authorize ${identityList(ca)}: ${mainProblem(notes, evaluation)}`;
+      : `CAA at ${foundAt}${via} does not authorize ${identityList(ca)}: ${mainProblem(notes)}`;
   return { ...common, status: 'fail', reason, fix, caProblem: problem, findings };
 }
 
@@ -206,13 +206,12 @@ function dependsOn(assessments: RecordAssessment[]): 'account' | 'challenge type
 }
 
 /** The single most useful sentence about why no record authorizes. */
-function mainProblem(notes: Array<{ record: RecordNote; rank: number }>, evaluation: Evaluation): string {
+function mainProblem(notes: Array<{ record: RecordNote; rank: number }>): string {
   const candidates = notes.filter((n) => n.record.effect === 'rejects').sort((a, b) => b.rank - a.rank);
   const best = candidates[0];
   if (!best) return 'no record authorizes it';
   const more = candidates.length > 1 ? ` (and ${candidates.length - 1} more record${candidates.length > 2 ? 's' : ''})` : '';
-  const list = evaluation.outcome !== 'lookup-error' && 'list' in evaluation ? evaluation.list : 'issue';
-  return `${list} ${best.record.text.replace(/^\d+ \S+ /, '')}: ${best.record.note}${more}`;
+  return `${best.record.text}: ${best.record.note}${more}`;
 }
 
 /** One lookup level, for -v and JSON. */

@@ -309,6 +309,6 @@ const UNIT_ALIASES: Record<string, string> = {
 function shortError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT') return 'no such file';
-  if (e.code === 'EACCES') return 'permission denied';
+  if (e.code === 'EACCES') return 'permission denied (run preflight as the user certbot runs as, usually root)';
   return e.message;
 }
