@@ -2,7 +2,7 @@
 // test DNS server over real UDP/TCP. Each case names the rule and branch it exercises; the
 // expected verdicts follow from the rules (and agree with Boulder's own va/caa_test.go cases).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDns, type TestDns, type Zone } from './helpers/test-dns.js';
+import { startBlackhole, startTestDns, type TestDns, type Zone } from './helpers/test-dns.js';
 import { namesOf, runCli } from './helpers/run-cli.js';
 
 const LE = '0 issue "letsencrypt.org"';
@@ -215,13 +215,26 @@ describe('rule 3: how queries are sent', () => {
     await check('servfail.test', ['--retries', '3']);
     expect(dns.queries.filter((q) => q.name === 'servfail.test')).toHaveLength(1);
   });
-  it('retries a timeout, then reports our own trouble as error (not fail)', async () => {
+  it('retries a timeout; a name the working resolver never answers fails, as the CA\'s lookup times out too', async () => {
     dns.queries.length = 0;
     const { entry, result } = await check('silent.test', ['--retries', '2', '--timeout', '100']);
     expect(dns.queries.filter((q) => q.name === 'silent.test')).toHaveLength(3);
-    expect(entry.status).toBe('error');
-    expect(entry.reason).toMatch(/no answer from 127\.0\.0\.1:\d+ \(3 tries, 100 ms each\)/);
-    expect(result.code).toBe(2);
+    expect(entry.status).toBe('fail');
+    expect(entry.caProblem.detail).toBe('While processing CAA for silent.test: DNS problem: query timed out looking up CAA for silent.test');
+    expect(entry.reason).toMatch(/answers other queries but not this one \(3 tries, 100 ms each\)/);
+    expect(result.code).toBe(1);
+  });
+  it('reports a resolver that answers nothing at all as our own trouble (error, not fail)', async () => {
+    const dead = await startBlackhole();
+    try {
+      const result = await runCli(['-d', 'present.test', '--resolver', dead.arg, '--json', '--timeout', '100', '--retries', '1']);
+      const [entry] = namesOf(result);
+      expect(entry!.status).toBe('error');
+      expect(entry!.reason).toMatch(/no answer from 127\.0\.0\.1:\d+ \(2 tries, 100 ms each\)/);
+      expect(result.code).toBe(2);
+    } finally {
+      await dead.close();
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { startTestDns, type TestDns } from './helpers/test-dns.js';
+import { startBlackhole, startTestDns, type TestDns } from './helpers/test-dns.js';
 import { namesOf, runCli } from './helpers/run-cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,7 +53,12 @@ describe('exit codes and output modes', () => {
     expect((await r('-d', 'ok.test')).code).toBe(0);
     expect((await r('-d', 'warn.test')).code).toBe(0);
     expect((await r('-d', 'ok.test', '-d', 'no.test', '-d', 'slow.test')).code).toBe(1);
-    expect((await r('-d', 'ok.test', '-d', 'slow.test')).code).toBe(2);
+    const dead = await startBlackhole();
+    try {
+      expect((await runCli(['-d', 'ok.test', '--resolver', dead.arg, '--timeout', '100', '--retries', '0'])).code).toBe(2);
+    } finally {
+      await dead.close();
+    }
   });
   it('prints exactly one JSON document with the contract keys', async () => {
     const result = await r('-d', 'ok.test', '-d', 'no.test', '--json', '-v');

@@ -108,6 +108,18 @@ describe('resolver over real sockets', () => {
     expect(result.kind).toBe('records');
     expect(result.server).toBe(dns.arg);
   });
+  it('tells a silent name on a working resolver (the CA would time out too) from a dead resolver (our trouble)', async () => {
+    const dns = await serve({ 'ok.test': [], 'stuck.test': { drop: true } });
+    const resolver = resolverFor([dns], { timeoutMs: 100, retries: 0 });
+    const [ok, stuck] = await Promise.all([resolver.lookupCaa('ok.test'), resolver.lookupCaa('stuck.test')]);
+    expect(ok.kind).toBe('empty');
+    expect(stuck).toMatchObject({ kind: 'error', cause: 'timeout', local: false });
+    const dead = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => dead.bind(0, '127.0.0.1', resolve));
+    const lonely = await resolverFor([{ host: '127.0.0.1', port: dead.address().port }], { timeoutMs: 100, retries: 0 }).lookupCaa('ok.test');
+    dead.close();
+    expect(lonely).toMatchObject({ kind: 'error', cause: 'timeout', local: true });
+  });
   it('works over IPv6', async () => {
     let dns: TestDns;
     try {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/check.js';
 import { writeDemoSample } from '../src/demo/demo.js';
 import { renderMetrics } from '../src/report/metrics.js';
-import { startTestDns, type TestDns } from './helpers/test-dns.js';
+import { startBlackhole, startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -27,7 +27,7 @@ beforeAll(async () => {
     'example.com': ['0 issue "letsencrypt.org"'],
     'example.org': ['0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1111"'],
     'example.net': ['0 issue "letsencrypt.org"'],
-    'example.dev': { drop: true },
+    'example.dev': ['0 issue "letsencrypt.org"'],
   });
 });
 afterAll(async () => {
@@ -53,9 +53,22 @@ describe('acme.sh pre-hook', () => {
     expect(status.lineages).toHaveLength(1);
     expect(status.status).toBe('fail');
   });
-  it('exits 0 when the check itself failed (our trouble never blocks a renewal), 1 with --strict', async () => {
+  it('exits 0 when the CA will issue', async () => {
     expect((await hook('*.example.dev_ecc', '*.example.dev')).code).toBe(0);
-    expect((await hook('*.example.dev_ecc', '*.example.dev', ['--strict'])).code).toBe(1);
+  });
+  it('exits 0 when the check itself failed (our trouble never blocks a renewal), 1 with --strict', async () => {
+    const dead = await startBlackhole();
+    const env = { Le_Domain: '*.example.dev', LE_CONFIG_HOME: sample.acmeHome, CAA_PREFLIGHT_STATE_DIR: state };
+    const cwd = path.join(sample.acmeHome, '*.example.dev_ecc');
+    try {
+      const args = ['hook', 'acme.sh', '--resolver', dead.arg, '--timeout', '100', '--retries', '0'];
+      const lenient = await runCli(args, { now: NOW, env, cwd });
+      expect(lenient.stderr).toMatch(/ERROR\s+\*\.example\.dev/);
+      expect(lenient.code).toBe(0);
+      expect((await runCli([...args, '--strict'], { now: NOW, env, cwd })).code).toBe(1);
+    } finally {
+      await dead.close();
+    }
   });
   it('is a usage error outside acme.sh', async () => {
     expect((await runCli(['hook', 'acme.sh'])).code).toBe(64);

@@ -232,6 +232,10 @@ function lookupAdvice(failed: CaaFailed, levels: CaaLookup[]): Finding {
   let message: string;
   if (failed.cause === 'nxdomain-tld') {
     message = `the TLD ${qname} does not exist in the DNS the CA sees; no certificate can be issued under it`;
+  } else if (failed.cause === 'timeout') {
+    message =
+      `no CAA answer for ${qname} arrives in time: its nameservers do not answer (often a firewall that drops unknown query types, or a provider that does not answer CAA over UDP). ` +
+      `Test with \`dig ${qname} CAA @<each authoritative server>\`; the CA's resolvers time out the same way`;
   } else if (failed.cause === 'truncated') {
     message = `the CAA answer for ${qname} is truncated even over TCP; the CA refuses truncated answers. Shrink the RRset or fix the server or middlebox that truncates`;
   } else if (dnssec) {

@@ -82,6 +82,8 @@ export class Resolver {
   private readonly waiting: Array<() => void> = [];
   /** Number of queries actually sent (UDP and TCP), for tests and the benchmark. */
   queriesSent = 0;
+  /** Servers that have answered at least one query in this run. */
+  private readonly answering = new Set<string>();
 
   constructor(private readonly options: ResolverOptions) {
     if (options.servers.length === 0) throw new Error('no DNS resolver configured');
@@ -130,6 +132,10 @@ export class Resolver {
     const tries = retries + 1;
     const servedBy = servers.map(formatServer).join(', ');
     const last = failures[failures.length - 1];
+    const each = `${tries} ${tries === 1 ? 'try' : 'tries'}, ${this.options.timeoutMs} ms each`;
+    // A resolver that answers other queries of this run but stays silent on this name is stuck
+    // on the name's own servers: the CA's resolvers wait for them too (caa-rules.md rule 4).
+    const alive = timedOut && servers.some((s) => this.answering.has(formatServer(s)));
     return {
       kind: 'error',
       name,
@@ -139,10 +145,12 @@ export class Resolver {
       cause: timedOut ? 'timeout' : 'network',
       rcode: null,
       ede: null,
-      local: true,
-      detail: timedOut
-        ? `no answer from ${servedBy} (${tries} ${tries === 1 ? 'try' : 'tries'}, ${this.options.timeoutMs} ms each)`
-        : `could not query ${servedBy}: ${last?.message ?? 'unknown error'}`,
+      local: !alive,
+      detail: alive
+        ? `${servedBy} answers other queries but not this one (${each}): the nameservers of ${name} do not answer`
+        : timedOut
+          ? `no answer from ${servedBy} (${each})`
+          : `could not query ${servedBy}: ${last?.message ?? 'unknown error'}`,
     };
   }
 
@@ -172,6 +180,7 @@ export class Resolver {
       this.options.onQuery?.({ name, server: formatServer(server), transport, outcome, ms: performance.now() - started });
     try {
       const reply = await run();
+      this.answering.add(formatServer(server));
       report(`${rcodeName(reply.rcode)}${reply.truncated ? ' TC' : ''} ${reply.caa.length} CAA`);
       return reply;
     } catch (err) {
