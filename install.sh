@@ -54,6 +54,9 @@ MANIFEST=$LIB/install-manifest
 SYSTEMD_DIR=${CAA_PREFLIGHT_SYSTEMD_DIR:-/etc/systemd/system}/certbot.service.d
 DROPIN=$SYSTEMD_DIR/caa-preflight.conf
 SRC=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
+# acme.sh evals its pre-hook: quote the path. sed replacement: escape its special characters.
+HOOK_CMD="'$BIN' hook acme.sh"
+BIN_SED=$(printf '%s' "$BIN" | sed 's/[|&\\]/\\&/g')
 
 say() { printf '%s\n' "$*"; }
 NEW_MANIFEST=$(mktemp)
@@ -78,7 +81,7 @@ uninstall() {
   # acme.sh confs first, while the command still exists.
   grep '^acme-hooks ' "$NEW_MANIFEST" | while IFS= read -r line; do
     home=${line#acme-hooks }
-    if [ -x "$BIN" ]; then "$BIN" acme-hooks remove --purge-backups --command "$BIN hook acme.sh" --acme-home "$home" || true; fi
+    if [ -x "$BIN" ]; then "$BIN" acme-hooks remove --purge-backups --command "$HOOK_CMD" --acme-home "$home" >/dev/null || true; fi
   done
   grep '^file ' "$NEW_MANIFEST" | while IFS= read -r line; do rm -f -- "${line#file }"; done
   rm -rf -- "$LIB/dist" "$LIB/hooks" "$LIB/node_modules"
@@ -134,7 +137,7 @@ if [ $CERTBOT_HOOK = 1 ]; then
   if [ -d "$CERTBOT_DIR" ] && [ -w "$CERTBOT_DIR" ]; then
     hookdir=$CERTBOT_DIR/renewal-hooks/pre
     make_dir "$hookdir"
-    sed "s|@PREFLIGHT@|$BIN|" "$SRC/hooks/certbot-pre-hook" >"$hookdir/00-caa-preflight"
+    sed "s|@PREFLIGHT@|$BIN_SED|" "$SRC/hooks/certbot-pre-hook" >"$hookdir/00-caa-preflight"
     chmod 755 "$hookdir/00-caa-preflight"
     record "file $hookdir/00-caa-preflight"
     say "certbot pre-hook: $hookdir/00-caa-preflight (reports only: certbot renews anyway; see --systemd)"
@@ -151,26 +154,30 @@ if [ $SYSTEMD = 1 ]; then
     exit 1
   fi
   make_dir "$SYSTEMD_DIR"
-  sed "s|@PREFLIGHT@|$BIN|" "$SRC/hooks/certbot.service.d-caa-preflight.conf" >"$DROPIN"
+  sed "s|@PREFLIGHT@|$BIN_SED|" "$SRC/hooks/certbot.service.d-caa-preflight.conf" >"$DROPIN"
   record "file $DROPIN"
   if [ -z "${CAA_PREFLIGHT_SYSTEMD_DIR:-}" ] && command -v systemctl >/dev/null 2>&1; then systemctl daemon-reload || true; fi
   say "systemd: $DROPIN — certbot.timer now renews through the wrapper"
 fi
 
-say "acme.sh pre-hook command: $BIN hook acme.sh"
+say "acme.sh pre-hook command: $HOOK_CMD"
 if [ $ACME_HOOKS = 1 ]; then
+  # acme-hooks prints "home DIR" for every home it edits: exactly those go into the manifest.
+  out=$(mktemp)
   if [ -n "$ACME_HOMES" ]; then
-    printf '%s\n' "$ACME_HOMES" | while IFS= read -r home; do
-      [ -n "$home" ] || continue
-      "$BIN" acme-hooks add --command "$BIN hook acme.sh" --acme-home "$home"
-      record "acme-hooks $home"
-    done
+    set --
+    while IFS= read -r home; do
+      [ -n "$home" ] && set -- "$@" --acme-home "$home"
+    done <<HOMES
+$ACME_HOMES
+HOMES
+    "$BIN" acme-hooks add --command "$HOOK_CMD" "$@" >"$out"
   else
-    "$BIN" acme-hooks add --command "$BIN hook acme.sh"
-    for home in "${LE_CONFIG_HOME:-}" "${LE_WORKING_DIR:-}" "$HOME/.acme.sh"; do
-      [ -n "$home" ] && [ -d "$home" ] && record "acme-hooks $home"
-    done
+    "$BIN" acme-hooks add --command "$HOOK_CMD" >"$out"
   fi
+  grep -v '^home ' "$out" || true
+  grep '^home ' "$out" | while IFS= read -r line; do record "acme-hooks ${line#home }"; done
+  rm -f -- "$out"
 else
   say "  add it to existing certificates with: $0 --acme-sh-hooks (each conf is backed up first)"
 fi

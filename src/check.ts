@@ -2,7 +2,7 @@
 // -> explanations. Lookups for all names run concurrently through one caching resolver.
 import { explainName, type NameReport, type Status } from './caa/explain.js';
 import { evaluateCaa } from './caa/evaluate.js';
-import { caaLookupNames, toCheckName } from './caa/name.js';
+import { caaLookupNames, isIpIdentifier, toCheckName } from './caa/name.js';
 import type { CaResolver } from './ca/resolve.js';
 import type { Resolver } from './dns/resolver.js';
 import type { Lineage, SourceKind } from './sources/lineage.js';
@@ -66,7 +66,7 @@ export async function checkLineage(
 ): Promise<LineageReport> {
   const resolution = await deps.caResolver.resolve(lineage.server);
   const base: LineageReport = {
-    source: lineage.source, name: lineage.name, server: lineage.server,
+    source: lineage.source, name: lineage.name, server: resolution.ok ? resolution.ca.server : lineage.server,
     ca: resolution.ok ? resolution.ca.label : null,
     caIdentities: resolution.ok ? resolution.ca.identities : [],
     caIdentitySource: resolution.ok ? resolution.ca.identitySource : null,
@@ -90,6 +90,9 @@ export async function checkLineage(
     };
     names = await Promise.all(
       lineage.names.map(async (raw) => {
+        if (isIpIdentifier(raw)) {
+          return { ...errorName(raw, 'an IP address identifier: the CA does not check CAA for IP addresses'), status: 'pass' as const, wildcard: false };
+        }
         let name;
         try {
           name = toCheckName(raw);
@@ -110,6 +113,7 @@ export async function checkLineage(
   return { ...base, names, status: worstStatus(names.map((n) => n.status)) };
 }
 
+/** A name that was not evaluated (bad name, unknown CA, no resolver), with the reason. */
 function errorName(name: string, reason: string): NameReport {
   return {
     name, unicode: null, wildcard: name.startsWith('*.'), status: 'error', reason, fix: null, foundAt: null,

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseCheckOptions, UsageError, type CheckOptions } from './options.js';
 import { emitReport, executeCheck, type CliIo } from './session.js';
+import { selectLineages } from './sources/select.js';
 
 /** Where hook status files go: /var/lib/caa-preflight as root, else the user's state dir. */
 export function defaultStatusDir(env: NodeJS.ProcessEnv): string {
@@ -14,8 +15,22 @@ export function defaultStatusDir(env: NodeJS.ProcessEnv): string {
   return path.join(env.XDG_STATE_HOME || path.join(env.HOME ?? os.homedir(), '.local', 'state'), 'caa-preflight');
 }
 
-/** Run a pre-hook; returns the exit code its client should see. */
+/**
+ * Run a pre-hook; returns the exit code its client should see. acme.sh aborts the renewal on
+ * any non-zero exit, so for acme.sh nothing but a `fail` verdict (or `error` with --strict) may
+ * exit non-zero: a usage mistake or a crash of our own is reported and lets the renewal go on.
+ */
 export async function hookCommand(argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] !== 'acme.sh') return runHook(argv, io);
+  try {
+    return await runHook(argv, io);
+  } catch (err) {
+    io.stderr.write(`preflight: ${(err as Error).message}; not stopping acme.sh's renewal over our own trouble\n`);
+    return argv.includes('--strict') ? 1 : 0;
+  }
+}
+
+async function runHook(argv: string[], io: CliIo): Promise<number> {
   const client = argv[0];
   if (client !== 'certbot' && client !== 'acme.sh') {
     throw new UsageError('hook needs the client: preflight hook certbot | preflight hook acme.sh');
@@ -28,7 +43,7 @@ export async function hookCommand(argv: string[], io: CliIo): Promise<number> {
   if (client === 'certbot') {
     // certbot runs pre-hooks only when a lineage is due, and tells them nothing else: check the due ones.
     const certbotOptions = { ...options, due: true, statusFile: parsed.statusFile ?? path.join(stateDir, 'certbot.json') };
-    const report = await executeCheck(certbotOptions, io);
+    const report = await executeCheck(certbotOptions, io, await selectLineages(certbotOptions, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() }, 'certbot'));
     await emitReport(report, certbotOptions, io, 'stderr');
     if (report.status === 'fail') {
       io.stderr.write(

@@ -6,7 +6,7 @@ import { parseResolverAddress } from './dns/resolvconf.js';
 import type { ServerAddress } from './dns/transport.js';
 import { AUTHORITIES, findAuthority } from './ca/authorities.js';
 import { normalizeIdentity } from './ca/resolve.js';
-import { toCheckName } from './caa/name.js';
+import { isIpIdentifier, toCheckName } from './caa/name.js';
 
 export const CHALLENGES = ['http-01', 'dns-01', 'tls-alpn-01', 'dns-account-01', 'dns-persist-01'];
 
@@ -87,6 +87,7 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
   }
   const domains = v.domain ?? [];
   for (const d of domains) {
+    if (isIpIdentifier(d)) continue;
     try {
       toCheckName(d);
     } catch (err) {

@@ -27,7 +27,7 @@ export interface WrappedCommand {
   /** The command for renewing exactly one lineage. */
   commandFor(lineage: Lineage): string[];
   /** Lineages it would renew now, as it would see them. */
-  select(now: Date, env: NodeJS.ProcessEnv): Promise<Selection>;
+  select(now: Date): Promise<Selection>;
 }
 
 /** certbot flags that take a value (so the value is not mistaken for the subcommand). */
@@ -35,7 +35,9 @@ const CERTBOT_VALUE_FLAGS = new Set([
   '-c', '--config', '--config-dir', '--work-dir', '--logs-dir', '--cert-name', '--server', '-a', '--authenticator',
   '-i', '--installer', '--preferred-challenges', '--pre-hook', '--post-hook', '--deploy-hook', '--renew-hook',
   '--account', '-m', '--email', '--key-type', '--rsa-key-size', '--elliptic-curve', '--user-agent', '-w',
-  '--webroot-path', '--http-01-port', '--http-01-address', '--https-port', '--preferred-chain', '--max-log-backups',
+  '--webroot-path', '--webroot-map', '--http-01-port', '--http-01-address', '--https-port', '--preferred-chain',
+  '--max-log-backups', '--csr', '--cert-path', '--key-path', '--fullchain-path', '--chain-path', '--eab-kid',
+  '--eab-hmac-key', '--preferred-profile', '--required-profile', '--issuance-timeout', '-d', '--domains', '--domain',
 ]);
 
 /** Read the value of a flag (`--flag value` or `--flag=value`); the last one wins. */
@@ -51,11 +53,11 @@ function flagValue(args: string[], ...names: string[]): string | null {
 }
 
 /** Recognise certbot or acme.sh by the executable's name. */
-export function parseWrappedCommand(command: string[]): WrappedCommand {
+export function parseWrappedCommand(command: string[], env: NodeJS.ProcessEnv = {}): WrappedCommand {
   const exe = path.basename(command[0] ?? '');
   const args = command.slice(1);
   if (/^(certbot|letsencrypt)(-\S+)?$/.test(exe)) return certbotCommand(command, args);
-  if (/^acme\.sh$/.test(exe)) return acmeCommand(command, args);
+  if (/^acme\.sh$/.test(exe)) return acmeCommand(command, args, env);
   throw new UsageError(`cannot tell whether ${JSON.stringify(command[0] ?? '')} is certbot or acme.sh (the wrapper needs one of them)`);
 }
 
@@ -122,14 +124,17 @@ async function asDryRun(lineage: Lineage, configDir: string): Promise<Lineage> {
   };
 }
 
-function acmeCommand(command: string[], args: string[]): WrappedCommand {
-  const home = flagValue(args, '--home') ?? path.join(os.homedir(), '.acme.sh');
-  const configHome = flagValue(args, '--config-home') ?? home;
+function acmeCommand(command: string[], args: string[], env: NodeJS.ProcessEnv): WrappedCommand {
+  // acme.sh's own resolution: --home, else LE_WORKING_DIR, else ~/.acme.sh; config home likewise.
+  const home = flagValue(args, '--home') ?? env.LE_WORKING_DIR ?? path.join(env.HOME ?? os.homedir(), '.acme.sh');
+  const configHome = flagValue(args, '--config-home') ?? env.LE_CONFIG_HOME ?? home;
+  const certHome = flagValue(args, '--cert-home') ?? undefined;
   const server = flagValue(args, '--server');
   const single = args.includes('--renew') || args.includes('-r') ? flagValue(args, '-d', '--domain') : null;
   const renews = args.includes('--cron') || args.includes('--renew-all') || single !== null;
   const force = args.includes('--force') || args.includes('-f');
   const staging = args.includes('--staging') || args.includes('--test');
+  const wantEcc = args.includes('--ecc');
   // Options that must reach a per-certificate `--renew` (where things are, which CA).
   const carried: string[] = [];
   for (const flag of ['--home', '--config-home', '--cert-home', '--accountconf', '--server']) {
@@ -137,6 +142,7 @@ function acmeCommand(command: string[], args: string[]): WrappedCommand {
     if (value !== null) carried.push(flag, value);
   }
   for (const flag of ['--staging', '--test', '--force', '-f', '--debug', '--log']) if (args.includes(flag)) carried.push(flag);
+  const override = staging ? LE_STAGING : server ? (findAuthority(server)?.directories[0] ?? server) : undefined;
   return {
     client: 'acme.sh',
     command,
@@ -146,11 +152,16 @@ function acmeCommand(command: string[], args: string[]): WrappedCommand {
       return [command[0]!, ...carried, '--renew', '-d', target?.domain ?? lineage.name, ...(target?.ecc ? ['--ecc'] : [])];
     },
     async select(now) {
-      const { lineages, errors } = await readAcmeHome(configHome, now);
-      let chosen = single ? lineages.filter((l) => l.name === single && (!args.includes('--ecc') || l.renewal?.kind === 'acme.sh' && l.renewal.ecc)) : lineages;
+      const { lineages, errors } = await readAcmeHome(configHome, now, { certHome, server: override });
+      let chosen = lineages;
+      if (single !== null) {
+        const named = lineages.filter((l) => l.name === single);
+        const isEcc = (l: Lineage) => l.renewal?.kind === 'acme.sh' && l.renewal.ecc;
+        // Without --ecc acme.sh takes the RSA folder, or the _ecc one when it is the only one.
+        const rsa = named.filter((l) => !isEcc(l));
+        chosen = wantEcc ? named.filter(isEcc) : rsa.length > 0 ? rsa : named;
+      }
       chosen = chosen.filter((l) => force || l.due !== false);
-      const override = staging ? LE_STAGING : server ? (findAuthority(server)?.directories[0] ?? server) : null;
-      if (override) chosen = chosen.map((l) => ({ ...l, server: override, notes: [...l.notes, 'server from the acme.sh command line'] }));
       return { lineages: chosen, errors, mode: 'installed' };
     },
   };
@@ -165,13 +176,13 @@ export async function runWrapper(argv: string[], io: CliIo, spawn: Spawner = spa
     throw new UsageError('run checks what COMMAND renews; -d, --all and --cert-name do not apply');
   }
   if (options.json) throw new UsageError('run shares stdout with COMMAND; use --status-file FILE for a JSON report');
-  const wrapped = parseWrappedCommand(argv.slice(split + 1));
+  const wrapped = parseWrappedCommand(argv.slice(split + 1), io.env);
   if (!wrapped.renews) {
     io.stderr.write(`preflight run: ${printableLine(wrapped.command.join(' '))} does not renew; running it unchanged\n`);
     return spawn(wrapped.command, io.env);
   }
 
-  const selection = await wrapped.select(io.now(), io.env);
+  const selection = await wrapped.select(io.now());
   const report = await executeCheck(options, io, selection);
   const blocking = (status: string) => status === 'fail' || (options.strict && status === 'error');
   const blocked = report.lineages.filter((l) => blocking(l.status));

@@ -66,8 +66,9 @@ export async function emitReport(
   if (options.json) {
     out.write(renderJson(report, meta));
   } else if (!(options.quiet && report.status === 'pass')) {
-    const color = options.color ?? (Boolean(out.isTTY) && io.env.NO_COLOR === undefined);
-    out.write(renderText(report, { color: color && io.env.NO_COLOR === undefined, verbose: options.verbose }));
+    const noColor = Boolean(io.env.NO_COLOR); // no-color.org: any non-empty value
+    const color = (options.color ?? Boolean(out.isTTY)) && !noColor;
+    out.write(renderText(report, { color, verbose: options.verbose }));
     if (report.lineages.length === 0 && report.errors.length === 0) {
       out.write(
         `nothing to check: no renewal confs under ${options.configDir ?? DEFAULT_CONFIG_DIR} and no acme.sh home ` +

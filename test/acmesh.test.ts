@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { methodFor } from '../src/sources/acmesh.js';
+import { acmeField, methodFor } from '../src/sources/acmesh.js';
 import { decodeAcmeValue, encodeAcmeValue, parseShellConf } from '../src/sources/shellconf.js';
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
@@ -214,6 +214,15 @@ describe('acme.sh conf syntax', () => {
     expect(decodeAcmeValue(encodeAcmeValue(hook))).toBe(hook);
     expect(encodeAcmeValue('')).toBe('');
     expect(decodeAcmeValue('plain || true')).toBe('plain || true');
+  });
+  it.each([
+    ['dns_cf', 3, 'dns_cf'], // no comma: cut prints the whole line
+    ['no,alpn', 1, 'no'],
+    ['no,alpn', 3, 'alpn'], // missing fields repeat the last one
+    ['dns_cf,,', 3, 'dns_cf'], // empty fields too
+    [',,', 2, ',,'], // nothing at all: the whole string
+  ])('_getfield(%j, %i) = %j', (list, index, expected) => {
+    expect(acmeField(list, index)).toBe(expected);
   });
   it.each([
     ['/var/www/html', 'http-01'], ['no', 'http-01'], ['apache', 'http-01'], ['nginx:/etc/nginx/site.conf', 'http-01'],

@@ -221,7 +221,7 @@ describe('rule 3: how queries are sent', () => {
     expect(dns.queries.filter((q) => q.name === 'silent.test')).toHaveLength(3);
     expect(entry.status).toBe('fail');
     expect(entry.caProblem.detail).toBe('While processing CAA for silent.test: DNS problem: query timed out looking up CAA for silent.test');
-    expect(entry.reason).toMatch(/answers other queries but not this one \(3 tries, 100 ms each\)/);
+    expect(entry.reason).toMatch(/answers for the root but not for silent\.test \(3 tries, 100 ms each\)/);
     expect(result.code).toBe(1);
   });
   it('reports a resolver that answers nothing at all as our own trouble (error, not fail)', async () => {
@@ -424,6 +424,13 @@ describe('rule 14: accounturi', () => {
     ['acctboulder.test', ['--account-uri', 'https://letsencrypt.org/acct/reg/123'], { status: 'pass' }],
     ['acctboulder.test', ['--account-uri', 'https://letsencrypt.org/acct/reg/321'], { status: 'fail' }],
     ['acct.test', [], { status: 'error', reason: /specific account.*--account-uri/ }],
+    // an account of another CA, or one malformed for this CA, never matches (Boulder builds prefix + id)
+    ['acctstaging.test', ['--account-uri', 'https://acme-staging-v02.api.letsencrypt.org/acme/acct/123'], { status: 'fail' }],
+    ['acct.test', ['--ca', 'letsencrypt-staging', '--account-uri', ACCT], { status: 'fail' }],
+    ['acctslash.test', ['--account-uri', `${ACCT}/`], { status: 'fail' }],
+    // with the account unknown, a value that can name no account of this CA is still certain
+    ['acctempty.test', [], { status: 'fail' }],
+    ['acctboulder.test', [], { status: 'fail' }],
     ['present.test', [], { status: 'pass' }], // no accounturi: any account
   ];
   it.each(rows)('%s %j', async (name, extra, expected) => expectCase(name, extra, expected));

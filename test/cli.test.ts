@@ -28,7 +28,6 @@ describe('usage errors exit 64 and say what was wrong', () => {
   it.each([
     [['--bogus'], /unknown option '--bogus'/],
     [['-d', 'a..b'], /invalid label/],
-    [['-d', '1.2.3.4'], /IP address/],
     [['-d', 'ok.test', '--challenge', 'http01'], /--challenge must be one of/],
     [['-d', 'ok.test', '--resolver', 'dns.example'], /is not an IP address/],
     [['-d', 'ok.test', '--timeout', '0'], /--timeout must be between 1 and 60000/],
@@ -66,7 +65,7 @@ describe('exit codes and output modes', () => {
     expect(Object.keys(doc)).toEqual(expect.arrayContaining(['status', 'lineages', 'errors']));
     expect(doc.status).toBe('fail');
     expect(doc.lineages[0]).toMatchObject({
-      source: 'cli', name: 'cli', server: 'letsencrypt', caIdentities: ['letsencrypt.org'],
+      source: 'cli', name: 'cli', server: 'https://acme-v02.api.letsencrypt.org/directory', caIdentities: ['letsencrypt.org'],
       accountUri: null, challenge: null, due: null, status: 'fail',
     });
     const no = doc.lineages[0].names.find((n: { name: string }) => n.name === 'no.test');
@@ -99,6 +98,14 @@ describe('exit codes and output modes', () => {
     const values = namesOf(json)[0]!.records.map((rec: { value: string }) => rec.value);
     expect(values).toContain('letsencrypt.org\x1b[2J\x1b]0;owned\x07');
     expect(values).toContain('ca.example \u202egro.tpyrcnesttel');
+  });
+  it('passes IP address identifiers, which the CA does not check CAA for', async () => {
+    const result = await r('-d', '192.0.2.1', '-d', '2001:db8::1', '--json');
+    expect(namesOf(result).map((n) => [n.name, n.status])).toEqual([['192.0.2.1', 'pass'], ['2001:db8::1', 'pass']]);
+    expect(namesOf(result)[0]!.reason).toMatch(/does not check CAA for IP addresses/);
+  });
+  it('treats an empty NO_COLOR as unset (no-color.org)', async () => {
+    expect((await runCli(['-d', 'no.test', '--color', '--resolver', dns.arg], { env: { NO_COLOR: '' } })).stdout).toContain('\x1b[31m');
   });
   it('prints help and version', async () => {
     const help = await runCli(['--help']);

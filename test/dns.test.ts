@@ -114,6 +114,9 @@ describe('resolver over real sockets', () => {
     const [ok, stuck] = await Promise.all([resolver.lookupCaa('ok.test'), resolver.lookupCaa('stuck.test')]);
     expect(ok.kind).toBe('empty');
     expect(stuck).toMatchObject({ kind: 'error', cause: 'timeout', local: false });
+    // The same verdict when nothing else was asked first (a root probe decides, not query order).
+    const alone = await resolverFor([dns], { timeoutMs: 100, retries: 0, concurrency: 1 }).lookupCaa('stuck.test');
+    expect(alone).toMatchObject({ kind: 'error', cause: 'timeout', local: false });
     const dead = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => dead.bind(0, '127.0.0.1', resolve));
     const lonely = await resolverFor([{ host: '127.0.0.1', port: dead.address().port }], { timeoutMs: 100, retries: 0 }).lookupCaa('ok.test');

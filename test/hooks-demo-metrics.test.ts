@@ -70,16 +70,22 @@ describe('acme.sh pre-hook', () => {
       await dead.close();
     }
   });
-  it('is a usage error outside acme.sh', async () => {
-    expect((await runCli(['hook', 'acme.sh'])).code).toBe(64);
+  it('never blocks acme.sh over its own trouble: outside acme.sh or misconfigured it says so and exits 0', async () => {
+    const outside = await runCli(['hook', 'acme.sh']);
+    expect(outside.code).toBe(0);
+    expect(outside.stderr).toMatch(/Le_Domain is not set.*not stopping acme\.sh's renewal/);
+    const typo = await hook('blog.example.net_ecc', 'blog.example.net', ['--bogus']);
+    expect(typo.code).toBe(0);
+    expect(typo.stderr).toMatch(/unknown option '--bogus'/);
+    expect((await hook('blog.example.net_ecc', 'blog.example.net', ['--bogus', '--strict'])).code).toBe(1);
     expect((await runCli(['hook'])).code).toBe(64);
   });
 });
 
 describe('certbot pre-hook', () => {
-  it('checks the due lineages, reports on stderr and in the status file, and says certbot will not stop', async () => {
+  it('checks the due certbot lineages only, reports on stderr and in the status file, and says certbot will not stop', async () => {
     const result = await runCli(['hook', 'certbot', '--config-dir', sample.configDir, '--resolver', dns.arg], {
-      now: NOW, env: { CAA_PREFLIGHT_STATE_DIR: state },
+      now: NOW, env: { CAA_PREFLIGHT_STATE_DIR: state, LE_CONFIG_HOME: sample.acmeHome },
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/certbot renews anyway/);
@@ -122,11 +128,18 @@ describe('metrics', () => {
     const result = await runCli(['--config-dir', sample.configDir, '--acme-home', path.join(dir, 'none'), '--resolver', dns.arg, '--format', 'prometheus', '--metrics-file', file], { now: NOW });
     expect(result.stdout).toMatch(/caa-preflight:/);
     const text = await readFile(file, 'utf8');
-    expect(text).toContain('caa_preflight_name_status{source="certbot",lineage="api.example.org",name="api.example.org",status="fail"} 3');
-    expect(text).toContain('caa_preflight_name_status{source="certbot",lineage="example.com",name="www.example.com",status="pass"} 0');
-    expect(text).toMatch(/^caa_preflight_lineage_status\{source="certbot",lineage="example\.com",due="true",status="pass"\} 0$/m);
+    const conf = (name: string) => path.join(sample.configDir, 'renewal', `${name}.conf`);
+    expect(text).toContain(`caa_preflight_name_status{source="certbot",lineage="api.example.org",conf="${conf('api.example.org')}",name="api.example.org",status="fail"} 3`);
+    expect(text).toContain(`caa_preflight_name_status{source="certbot",lineage="example.com",conf="${conf('example.com')}",name="www.example.com",status="pass"} 0`);
+    expect(text).toContain(`caa_preflight_lineage_status{source="certbot",lineage="example.com",conf="${conf('example.com')}",due="true",status="pass"} 0`);
     expect(text).toContain(`caa_preflight_last_run_timestamp_seconds ${NOW.getTime() / 1000}`);
     expect((await readdir(path.dirname(file))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+  it('keeps acme.sh RSA and ECC certificates of one name apart (no duplicate series)', () => {
+    const lineage = (conf: string) => ({ source: 'acme.sh', name: 'x.example', confPath: conf, due: true, status: 'pass', names: [{ name: 'x.example', status: 'pass' }] });
+    const report = { status: 'pass', errors: [], lineages: [lineage('/a/x.example/x.example.conf'), lineage('/a/x.example_ecc/x.example.conf')] } as unknown as Report;
+    const series = renderMetrics(report, NOW).split('\n').filter((l) => l.startsWith('caa_preflight_')).map((l) => l.replace(/ \S+$/, ''));
+    expect(new Set(series).size).toBe(series.length);
   });
   it('escapes label values', () => {
     const report = {

@@ -53,7 +53,7 @@ describe('install.sh', () => {
     await mkdir(path.join(acmeHome, 'a.example_ecc'), { recursive: true });
     await mkdir(path.join(acmeHome, 'b.example'), { recursive: true });
     await writeFile(confA(), "Le_Domain='a.example'\nLe_Alt='no'\nLe_Webroot='/var/www'\nLe_PreHook=''\nLe_API='https://acme-v02.api.letsencrypt.org/directory'\n", { mode: 0o600 });
-    await writeFile(confB(), `Le_Domain='b.example'\nLe_Alt='no'\nLe_Webroot='no'\nLe_PreHook='${b64('systemctl stop nginx')}'\n`, { mode: 0o600 });
+    await writeFile(confB(), `Le_Domain='b.example'\nLe_Alt='no'\nLe_Webroot='no'\nLe_PreHook='${b64('systemctl stop nginx || true')}'\n`, { mode: 0o600 });
     dns = await startTestDns({ 'ok.test': ['0 issue "letsencrypt.org"'] });
     snapshot = await tree(dir);
   });
@@ -69,7 +69,7 @@ describe('install.sh', () => {
     const check = await execa(preflight, ['-d', 'ok.test', '--resolver', dns.arg, '--json'], { reject: false, env: { PATH: '/usr/bin:/bin' } });
     expect(check.exitCode).toBe(0);
     expect(JSON.parse(check.stdout).status).toBe('pass');
-    expect(result.all).toContain(`acme.sh pre-hook command: ${preflight} hook acme.sh`);
+    expect(result.all).toContain(`acme.sh pre-hook command: '${preflight}' hook acme.sh`);
   });
   it('drops the certbot pre-hook, pointing at the installed command', async () => {
     const hook = path.join(certbotDir, 'renewal-hooks', 'pre', '00-caa-preflight');
@@ -83,12 +83,12 @@ describe('install.sh', () => {
     expect(dropin).toContain('-- /usr/bin/certbot -q renew --no-random-sleep-on-renew');
   });
   it('chains the acme.sh pre-hook in front of an existing one, base64-encoded, after a backup', async () => {
-    const command = `${path.join(prefix, 'bin', 'preflight')} hook acme.sh`;
+    const command = `'${path.join(prefix, 'bin', 'preflight')}' hook acme.sh`;
     const hookOf = async (conf: string) => decodeAcmeValue(parseShellConf(await readFile(conf, 'utf8')).values.get('Le_PreHook') ?? '');
     expect(await hookOf(confA())).toBe(command);
-    expect(await hookOf(confB())).toBe(`${command} && systemctl stop nginx`);
+    expect(await hookOf(confB())).toBe(`${command} && (\nsystemctl stop nginx || true\n)`);
     expect(await readFile(confB(), 'utf8')).toMatch(/^Le_PreHook='__ACME_BASE64__START_[A-Za-z0-9+/=]+__ACME_BASE64__END_'$/m);
-    expect(await readFile(`${confB()}.caa-preflight.bak`, 'utf8')).toContain(b64('systemctl stop nginx'));
+    expect(await readFile(`${confB()}.caa-preflight.bak`, 'utf8')).toContain(b64('systemctl stop nginx || true'));
     expect((await stat(confA())).mode & 0o777).toBe(0o600);
   });
   it('is idempotent: a second run changes no conf and no manifest', async () => {
@@ -109,14 +109,22 @@ describe('install.sh', () => {
 });
 
 describe('acme.sh hook chaining', () => {
-  const cmd = '/usr/local/bin/preflight hook acme.sh';
+  const cmd = "'/usr/local/bin/preflight' hook acme.sh";
   it.each([
     ['', cmd],
-    ['systemctl stop nginx', `${cmd} && systemctl stop nginx`],
+    ['systemctl stop nginx', `${cmd} && (\nsystemctl stop nginx\n)`],
     [cmd, cmd],
-    [`${cmd} && x`, `${cmd} && x`],
-  ])('add to %j', (before, after) => {
+  ])('add to %j and take out again', (before, after) => {
     expect(withHook(before, cmd)).toBe(after);
-    expect(withoutHook(after, cmd)).toBe(before === cmd ? '' : before.replace(`${cmd} && `, ''));
+    expect(withHook(after, cmd)).toBe(after);
+    expect(withoutHook(after, cmd)).toBe(before === cmd ? '' : before);
+  });
+  it("keeps our failure a failure whatever the old hook does (acme.sh evals the value)", async () => {
+    const chained = withHook('systemctl stop nginx || true # stop it', 'false');
+    const result = await execa('sh', ['-c', `eval "$HOOK"`], { env: { HOOK: chained }, reject: false });
+    expect(result.exitCode).not.toBe(0);
+    const passing = withHook('echo old-hook-ran', 'true');
+    const ran = await execa('sh', ['-c', `eval "$HOOK"`], { env: { HOOK: passing }, reject: false });
+    expect(ran.stdout).toBe('old-hook-ran');
   });
 });

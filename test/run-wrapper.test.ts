@@ -141,6 +141,34 @@ describe('acme.sh', () => {
   });
 });
 
+describe('acme.sh command-line overrides', () => {
+  it('--staging checks against Let\'s Encrypt staging with the staging CA folder\'s account', async () => {
+    const caDir = path.join(sample.acmeHome, 'ca', 'acme-staging-v02.api.letsencrypt.org', 'directory');
+    await mkdir(caDir, { recursive: true });
+    await writeFile(path.join(caDir, 'ca.conf'), "ACCOUNT_URL='https://acme-staging-v02.api.letsencrypt.org/acme/acct/55'\n");
+    const status = path.join(dir, 'staging.json');
+    try {
+      await run(['--status-file', status], [path.join(stubs, 'acme.sh'), '--cron', '--staging', '--home', sample.acmeHome]);
+      const doc = JSON.parse(await readFile(status, 'utf8'));
+      expect(doc.lineages.length).toBeGreaterThan(0);
+      for (const l of doc.lineages) {
+        expect(l.server).toBe('https://acme-staging-v02.api.letsencrypt.org/directory');
+        expect(l.accountUri).toBe('https://acme-staging-v02.api.letsencrypt.org/acme/acct/55');
+      }
+    } finally {
+      await rm(path.join(sample.acmeHome, 'ca', 'acme-staging-v02.api.letsencrypt.org'), { recursive: true, force: true });
+    }
+  });
+  it('--cert-home on the command line is where it looks for certificates', async () => {
+    const status = path.join(dir, 'cert-home.json');
+    const emptyHome = path.join(dir, 'empty-home');
+    await mkdir(emptyHome, { recursive: true });
+    await run(['--status-file', status], [path.join(stubs, 'acme.sh'), '--cron', '--home', emptyHome, '--cert-home', sample.acmeHome]);
+    const doc = JSON.parse(await readFile(status, 'utf8'));
+    expect(doc.lineages.map((l: { name: string }) => l.name).sort()).toEqual(['*.example.dev', 'blog.example.net']);
+  });
+});
+
 describe('usage', () => {
   it.each([
     [['run'], /needs the renewal command after --/],

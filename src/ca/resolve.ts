@@ -2,7 +2,7 @@
 // account rules the check needs. Unknown directories are asked for meta.caaIdentities
 // (RFC 8555 §7.1.1) once per run, with a short timeout.
 import type { CaPolicy } from '../caa/evaluate.js';
-import { findAuthority, normalizeDirectoryUrl, type CertificateAuthority } from './authorities.js';
+import { AUTHORITIES, findAuthority, normalizeDirectoryUrl, type CertificateAuthority } from './authorities.js';
 
 /** The CA a renewal will use, with where its CAA identities came from. */
 export interface ResolvedCa {
@@ -44,11 +44,12 @@ export class CaResolver {
     const enforces = authority ? enforcedBy(authority, this.options.now) : true;
     const label = authority?.id ?? hostOf(server);
     const prefixes = authority?.accountUriPrefixes ?? [];
+    const otherPrefixes = AUTHORITIES.filter((a) => a !== authority).flatMap((a) => a.accountUriPrefixes);
     const make = (identities: string[], identitySource: ResolvedCa['identitySource']): CaResolution => ({
       ok: true,
       ca: {
         server, authority, label, identities, identitySource,
-        policy: { identities, accountUriPrefixes: prefixes, enforcesRfc8657: enforces },
+        policy: { identities, accountUriPrefixes: prefixes, otherAccountUriPrefixes: otherPrefixes, enforcesRfc8657: enforces },
       },
     });
     if (this.options.identityOverride.length > 0) return make(this.options.identityOverride, '--caa-identity');

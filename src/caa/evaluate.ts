@@ -14,6 +14,8 @@ export interface CaPolicy {
   identities: string[];
   /** Account URI prefixes the CA accepts for one account id (rule 14). */
   accountUriPrefixes: string[];
+  /** Account URI prefixes of the other known CAs (their accounts never match this CA). */
+  otherAccountUriPrefixes: string[];
   /** Whether the CA enforces RFC 8657 accounturi/validationmethods today. */
   enforcesRfc8657: boolean;
 }
@@ -123,11 +125,14 @@ export function issuerMatches(issuer: string, identities: string[]): boolean {
 }
 
 /**
- * The account URIs the CA would accept for this account (rule 14): for each known prefix the
- * account URI starts with followed by a decimal id, every prefix + that id. An account URI
- * outside the known prefixes (another CA, a test CA) is accepted only as itself.
+ * The account URIs the CA would accept for this account (rule 14). Boulder builds them as each
+ * configured prefix + the numeric account id, so: an account URI of this CA (prefix + digits)
+ * yields every prefix + that id; one that only looks like this CA's or another known CA's (a
+ * staging account against production, a trailing slash) yields none; an account URI of a CA
+ * we have no prefixes for (a private or test CA) is accepted only as itself.
  */
-export function acceptedAccountUris(accountUri: string, prefixes: string[]): string[] {
+export function acceptedAccountUris(accountUri: string, policy: Pick<CaPolicy, 'accountUriPrefixes' | 'otherAccountUriPrefixes'>): string[] {
+  const prefixes = policy.accountUriPrefixes;
   for (const prefix of prefixes) {
     const rest = accountUri.startsWith(prefix) ? accountUri.slice(prefix.length) : null;
     if (rest !== null && /^\d+$/.test(rest)) {
@@ -135,16 +140,27 @@ export function acceptedAccountUris(accountUri: string, prefixes: string[]): str
       return prefixes.map((p) => p + id);
     }
   }
+  if ([...prefixes, ...policy.otherAccountUriPrefixes].some((p) => accountUri.startsWith(p))) return [];
   return [accountUri];
 }
 
+/** Whether a record's accounturi could name some account of this CA (prefix + decimal id). */
+function couldBeAccountOf(value: string, policy: Pick<CaPolicy, 'accountUriPrefixes'>): boolean {
+  if (value === '') return false;
+  if (policy.accountUriPrefixes.length === 0) return true;
+  return policy.accountUriPrefixes.some((p) => value.startsWith(p) && /^\d+$/.test(value.slice(p.length)));
+}
+
 /** Rule 14: exact lowercase `accounturi`; absent matches any; two or more never match. */
-export function checkAccountUri(parameters: CaaParameter[], accountUri: string | null, prefixes: string[]): AccountCheck {
+export function checkAccountUri(parameters: CaaParameter[], accountUri: string | null, policy: Pick<CaPolicy, 'accountUriPrefixes' | 'otherAccountUriPrefixes'>): AccountCheck {
   const values = parameters.filter((p) => p.tag === 'accounturi').map((p) => p.value);
   if (values.length === 0) return { result: 'absent', values, accepted: [] };
   if (values.length > 1) return { result: 'duplicate', values, accepted: [] };
-  if (accountUri === null) return { result: 'unknown-account', values, accepted: [] };
-  const accepted = acceptedAccountUris(accountUri, prefixes);
+  if (accountUri === null) {
+    // Unknown account: still certain when the value can name no account of this CA at all.
+    return { result: couldBeAccountOf(values[0]!, policy) ? 'unknown-account' : 'mismatch', values, accepted: [] };
+  }
+  const accepted = acceptedAccountUris(accountUri, policy);
   // Boulder also requires url.Parse to succeed; any value equal to an accepted URI does.
   return { result: accepted.includes(values[0]!) ? 'match' : 'mismatch', values, accepted };
 }
@@ -191,7 +207,7 @@ export function assessCandidate(
   };
   if (!parsed.ok) return base; // rule 12: a record that does not parse is skipped
   const matches = issuerMatches(parsed.issuer, policy.identities);
-  const account = checkAccountUri(parsed.parameters, context.accountUri, policy.accountUriPrefixes);
+  const account = checkAccountUri(parsed.parameters, context.accountUri, policy);
   const method = checkValidationMethods(parsed.parameters, context.method);
   const accountState = stateOf(account.result);
   const methodState = stateOf(method.result);

@@ -536,7 +536,7 @@ function repairValue(value: string, ca: CaView, context: ContextView): { value: 
     if (tag === 'accounturi') {
       if (params.some(([t]) => t === 'accounturi')) continue; // one per record
       if (context.accountUri !== null && paramValue !== context.accountUri) {
-        const accepted = acceptedAccountUris(context.accountUri, ca.policy.accountUriPrefixes);
+        const accepted = acceptedAccountUris(context.accountUri, ca.policy);
         if (!accepted.includes(paramValue)) {
           paramValue = context.accountUri;
           add = true;

@@ -45,6 +45,12 @@ export function toCheckName(input: string): CheckName {
   };
 }
 
+/** An IP address identifier (the CA skips CAA for these, caa-rules.md §0). */
+export function isIpIdentifier(input: string): boolean {
+  const bare = input.trim().replace(/^\[|\]$/g, '');
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(bare) || (bare.includes(':') && /^[0-9a-f:.]+$/i.test(bare));
+}
+
 /** Rule 2: the full name and every parent down to the single-label TLD; never the root. */
 export function caaLookupNames(base: string): string[] {
   const labels = base.split('.');

@@ -82,8 +82,8 @@ export class Resolver {
   private readonly waiting: Array<() => void> = [];
   /** Number of queries actually sent (UDP and TCP), for tests and the benchmark. */
   queriesSent = 0;
-  /** Servers that have answered at least one query in this run. */
-  private readonly answering = new Set<string>();
+  /** Per server, whether it answers a query for the root zone (asked at most once per run). */
+  private readonly liveness = new Map<string, Promise<boolean>>();
 
   constructor(private readonly options: ResolverOptions) {
     if (options.servers.length === 0) throw new Error('no DNS resolver configured');
@@ -133,9 +133,10 @@ export class Resolver {
     const servedBy = servers.map(formatServer).join(', ');
     const last = failures[failures.length - 1];
     const each = `${tries} ${tries === 1 ? 'try' : 'tries'}, ${this.options.timeoutMs} ms each`;
-    // A resolver that answers other queries of this run but stays silent on this name is stuck
-    // on the name's own servers: the CA's resolvers wait for them too (caa-rules.md rule 4).
-    const alive = timedOut && servers.some((s) => this.answering.has(formatServer(s)));
+    // A resolver that answers a query for the root but stays silent on this name is stuck on the
+    // name's own servers: the CA's resolvers wait for them too (caa-rules.md rule 4). One that
+    // answers nothing is our own trouble. The probe makes this independent of query order.
+    const alive = timedOut && (await this.anyAlive(servers));
     return {
       kind: 'error',
       name,
@@ -147,11 +148,25 @@ export class Resolver {
       ede: null,
       local: !alive,
       detail: alive
-        ? `${servedBy} answers other queries but not this one (${each}): the nameservers of ${name} do not answer`
+        ? `${servedBy} answers for the root but not for ${name} (${each}): the nameservers of ${name} do not answer`
         : timedOut
           ? `no answer from ${servedBy} (${each})`
           : `could not query ${servedBy}: ${last?.message ?? 'unknown error'}`,
     };
+  }
+
+  /** Whether any of these servers answers at all (a CAA query for the root, once per server). */
+  private async anyAlive(servers: ServerAddress[]): Promise<boolean> {
+    const probes = servers.map((server) => {
+      const key = formatServer(server);
+      let probe = this.liveness.get(key);
+      if (!probe) {
+        probe = this.exchange(server, '.').then(() => true, () => false);
+        this.liveness.set(key, probe);
+      }
+      return probe;
+    });
+    return (await Promise.all(probes)).some(Boolean);
   }
 
   /** One query to one server: UDP first, the same query over TCP when the reply is truncated. */
@@ -180,7 +195,6 @@ export class Resolver {
       this.options.onQuery?.({ name, server: formatServer(server), transport, outcome, ms: performance.now() - started });
     try {
       const reply = await run();
-      this.answering.add(formatServer(server));
       report(`${rcodeName(reply.rcode)}${reply.truncated ? ' TC' : ''} ${reply.caa.length} CAA`);
       return reply;
     } catch (err) {
@@ -225,7 +239,7 @@ export function classify(
   if (reply.rcode !== RCODE.NOERROR) {
     return {
       ...base, kind: 'error', cause: 'rcode', rcode, ede: reply.ede, local: false,
-      detail: `${server} answered ${rcode}${reply.ede ? ` (EDE ${reply.ede.code}${reply.ede.text ? `: ${reply.ede.text}` : ''})` : ''}`,
+      detail: `${server} answered ${rcode || `rcode ${reply.rcode}`}${reply.ede ? ` (EDE ${reply.ede.code}${reply.ede.text ? `: ${reply.ede.text}` : ''})` : ''}`,
     };
   }
   if (reply.caa.length > 0) return { ...base, kind: 'records', records: reply.caa };

@@ -28,15 +28,15 @@ export function formatServer(server: ServerAddress): string {
   return net.isIPv6(server.host) ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
 }
 
-/** Whether a decoded reply answers exactly this query. */
+/**
+ * Whether a decoded reply answers exactly this query: our ID and our question. An error reply
+ * without a question section (old servers answer EDNS with a bare FORMERR) is accepted on the
+ * ID alone, as the CA's DNS library does, so it is reported rather than waited out.
+ */
 function answersQuery(reply: DecodedResponse, id: number, name: string, type: number): boolean {
-  return (
-    reply.isResponse &&
-    reply.id === id &&
-    reply.question !== null &&
-    reply.question.type === type &&
-    reply.question.name.toLowerCase() === name.toLowerCase()
-  );
+  if (!reply.isResponse || reply.id !== id) return false;
+  if (reply.question === null) return reply.rcode !== 0;
+  return reply.question.type === type && reply.question.name.toLowerCase() === name.toLowerCase();
 }
 
 /** Send a query over UDP from a fresh random port and wait for the matching reply. */

@@ -171,13 +171,13 @@ function findEde(rdata: Buffer): ExtendedError | null {
 
 const RCODE_NAMES: Record<number, string> = {
   0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED',
-  6: 'YXDOMAIN', 7: 'YXRRSET', 8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE', 16: 'BADSIG',
+  6: 'YXDOMAIN', 7: 'YXRRSET', 8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE', 11: 'DSOTYPENI', 16: 'BADSIG',
   17: 'BADKEY', 18: 'BADTIME', 19: 'BADMODE', 20: 'BADNAME', 21: 'BADALG', 22: 'BADTRUNC', 23: 'BADCOOKIE',
 };
 
-/** The rcode mnemonic as miekg/dns (and so the CA's error text) spells it. */
+/** The rcode mnemonic as miekg/dns (and so the CA's error text) spells it; '' when it has none. */
 export function rcodeName(rcode: number): string {
-  return RCODE_NAMES[rcode] ?? String(rcode);
+  return RCODE_NAMES[rcode] ?? '';
 }
 
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;

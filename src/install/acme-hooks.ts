@@ -12,16 +12,21 @@ import { decodeAcmeValue, encodeAcmeValue, parseShellConf } from '../sources/she
 
 export const DEFAULT_HOOK_COMMAND = 'preflight hook acme.sh';
 
-/** The Le_PreHook value with our command chained first (unchanged when already there). */
+/**
+ * The Le_PreHook value with our command chained first (unchanged when already there). The old
+ * hook runs in a subshell on its own lines, so its `|| true` or a trailing comment cannot turn
+ * our failure into success: acme.sh evals the value and aborts only when it fails.
+ */
 export function withHook(current: string, command: string): string {
-  if (current === command || current.startsWith(`${command} && `)) return current;
-  return current === '' ? command : `${command} && ${current}`;
+  if (current === command || current.startsWith(`${command} && (\n`)) return current;
+  return current === '' ? command : `${command} && (\n${current}\n)`;
 }
 
 /** The Le_PreHook value with our command taken out again. */
 export function withoutHook(current: string, command: string): string {
   if (current === command) return '';
-  if (current.startsWith(`${command} && `)) return current.slice(command.length + 4);
+  const head = `${command} && (\n`;
+  if (current.startsWith(head) && current.endsWith('\n)')) return current.slice(head.length, -2);
   return current;
 }
 
@@ -33,7 +38,7 @@ export async function editPreHook(confPath: string, change: (hook: string) => st
   if (next === current) return false;
   const line = `Le_PreHook='${encodeAcmeValue(next)}'`;
   const lines = text.split('\n');
-  const at = lines.findIndex((l) => /^Le_PreHook=/.test(l));
+  const at = lines.findLastIndex((l) => /^Le_PreHook=/.test(l)); // the shell uses the last one
   if (at >= 0) lines[at] = line;
   else lines.splice(lines[lines.length - 1] === '' ? lines.length - 1 : lines.length, 0, line);
   const mode = (await stat(confPath)).mode & 0o777;
@@ -71,6 +76,7 @@ export async function acmeHooksCommand(argv: string[], io: CliIo): Promise<numbe
   }
   let failures = 0;
   for (const home of homes) {
+    io.stdout.write(`home ${printableLine(home)}\n`); // install.sh records these for --uninstall
     const { lineages, errors } = await readAcmeHome(home, io.now());
     for (const e of errors) io.stderr.write(`acme.sh ${printableLine(e.path ?? home)}: ${printableLine(e.message)}\n`);
     for (const lineage of lineages) {

@@ -1,5 +1,6 @@
 // node_exporter textfile-collector output: per-name and per-lineage status and the time of the
 // last run, written atomically (temp file + rename) so the collector never reads half a file.
+// The conf label keeps acme.sh's RSA and ECC certificates of one name apart (no duplicate series).
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Report } from '../check.js';
@@ -21,7 +22,7 @@ export function renderMetrics(report: Report, checkedAt: Date): string {
   for (const l of report.lineages) {
     for (const n of l.names) {
       lines.push(
-        `caa_preflight_name_status{source="${label(l.source)}",lineage="${label(l.name)}",name="${label(n.name)}",status="${n.status}"} ${STATUS_VALUE[n.status]}`,
+        `caa_preflight_name_status{source="${label(l.source)}",lineage="${label(l.name)}",conf="${label(l.confPath ?? '')}",name="${label(n.name)}",status="${n.status}"} ${STATUS_VALUE[n.status]}`,
       );
     }
   }
@@ -31,7 +32,7 @@ export function renderMetrics(report: Report, checkedAt: Date): string {
   );
   for (const l of report.lineages) {
     lines.push(
-      `caa_preflight_lineage_status{source="${label(l.source)}",lineage="${label(l.name)}",due="${l.due === null ? 'unknown' : String(l.due)}",status="${l.status}"} ${STATUS_VALUE[l.status]}`,
+      `caa_preflight_lineage_status{source="${label(l.source)}",lineage="${label(l.name)}",conf="${label(l.confPath ?? '')}",due="${l.due === null ? 'unknown' : String(l.due)}",status="${l.status}"} ${STATUS_VALUE[l.status]}`,
     );
   }
   lines.push(

@@ -76,7 +76,8 @@ function renderName(
   const clean = name.status === 'pass';
   if (!clean || options.verbose) {
     if (name.recordNotes.length > 0) {
-      lines.push(`${indent}records at ${name.foundAt}${name.recordNotes[0]!.owner !== name.foundAt ? ` (served by ${printableLine(name.recordNotes[0]!.owner)})` : ''}:`);
+      const owner = name.recordNotes[0]!.owner.toLowerCase();
+      lines.push(`${indent}records at ${name.foundAt}${owner !== name.foundAt ? ` (served by ${printableLine(owner)})` : ''}:`);
       const width = Math.min(48, Math.max(...name.recordNotes.map((n) => printableLine(n.text).length)));
       for (const note of name.recordNotes) {
         lines.push(`${indent}  ${printableLine(note.text).padEnd(width)}  ${effectMark(note.effect)} ${printableLine(note.note)}`);

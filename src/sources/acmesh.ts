@@ -92,9 +92,19 @@ export async function resolveAcmeHome(configHome: string): Promise<{ home: AcmeH
   };
 }
 
-/** Every certificate folder of one home: `<name>[_ecc]/<name>.conf`, wildcard folders included. */
-export async function readAcmeHome(configHome: string, now: Date): Promise<AcmeReadResult> {
-  const { home, error } = await resolveAcmeHome(configHome);
+/**
+ * Every certificate folder of one home: `<name>[_ecc]/<name>.conf`, wildcard folders included.
+ * `override` carries what an acme.sh command line changes: --cert-home, and --server (which
+ * also decides which CA folder's account is used).
+ */
+export async function readAcmeHome(
+  configHome: string,
+  now: Date,
+  override: { certHome?: string; server?: string } = {},
+): Promise<AcmeReadResult> {
+  const resolved = await resolveAcmeHome(configHome);
+  const error = resolved.error;
+  const home = override.certHome ? { ...resolved.home, certHome: override.certHome } : resolved.home;
   const errors: SourceError[] = error ? [error] : [];
   let entries: string[];
   try {
@@ -110,7 +120,7 @@ export async function readAcmeHome(configHome: string, now: Date): Promise<AcmeR
     const domain = entry.replace(/_ecc$/, '');
     const confPath = path.join(folder, `${domain}.conf`);
     if (!(await isFile(confPath))) continue;
-    const result = await readAcmeCert(home, confPath, entry.endsWith('_ecc'), now);
+    const result = await readAcmeCert(home, confPath, entry.endsWith('_ecc'), now, override.server ? { server: override.server } : {});
     errors.push(...result.errors);
     if (result.lineage) lineages.push(result.lineage);
   }
@@ -170,17 +180,17 @@ export async function readAcmeCert(
 
   const server = override.server ?? get('Le_API') ?? home.defaultServer ?? ACMESH_DEFAULT_SERVER;
   const serverSource = override.server
-    ? 'ACME_DIRECTORY from acme.sh'
+    ? 'the acme.sh command line / ACME_DIRECTORY'
     : get('Le_API') ? `Le_API in ${confPath}` : home.defaultServer ? `DEFAULT_ACME_SERVER in account.conf` : "acme.sh's default CA";
   notes.push(`CA from ${serverSource}`);
 
   const account = await readAccountUrl(home, server, override.caConf);
   if (account.note) notes.push(account.note);
 
-  const webroots = (get('Le_Webroot') ?? '').split(',');
-  const methods = indexOf.map((i) => methodFor(fieldWithCarryOver(webroots, i)));
+  const webroot = get('Le_Webroot') ?? '';
+  const methods = indexOf.map((i) => methodFor(acmeField(webroot, i + 1)));
   const perName = new Map(names.map((n, k) => [n, methods[k]!]));
-  if (webroots.includes('dns')) notes.push('manual DNS mode (Le_Webroot=dns): acme.sh refuses to renew it from cron regardless of CAA');
+  if (webroot.split(',').includes('dns')) notes.push('manual DNS mode (Le_Webroot=dns): acme.sh refuses to renew it from cron regardless of CAA');
   for (const [n, m] of perName) {
     if (n.startsWith('*.') && m !== 'dns-01' && m !== 'dns-persist-01') {
       notes.push(`${n} is a wildcard but Le_Webroot gives ${m}; CAs validate wildcards only over DNS`);
@@ -197,7 +207,8 @@ export async function readAcmeCert(
     due = false;
     notes.push('never issued (no Le_CertCreateTime): acme.sh --cron skips it');
   } else {
-    due = null;
+    due = true; // renew() skips only while now < Le_NextRenewTime
+    notes.push('no Le_NextRenewTime: acme.sh renews it on the next run');
   }
 
   return {
@@ -220,12 +231,18 @@ export async function readAcmeCert(
   };
 }
 
-/** `_getfield` semantics: a missing field repeats the previous one (acmesh.md §3). */
-function fieldWithCarryOver(fields: string[], index: number): string {
-  for (let i = Math.min(index, fields.length - 1); i >= 0; i--) {
-    if (fields[i] !== undefined) return fields[i]!;
+/**
+ * acme.sh's `_getfield` (acmesh.md §3): field `index` (1-based) of a comma list, walking back past
+ * missing or empty fields; when none is left (or the list has no comma, as `cut` prints a line
+ * without the delimiter whole), the whole string.
+ */
+export function acmeField(list: string, index: number): string {
+  const fields = list.split(',');
+  if (fields.length === 1) return list;
+  for (let i = Math.min(index, fields.length); i > 0; i--) {
+    if (fields[i - 1]) return fields[i - 1]!;
   }
-  return '';
+  return list;
 }
 
 /** Le_Webroot value -> ACME challenge, with acme.sh's tests in its order (acmesh.md §3). */

@@ -59,7 +59,8 @@ export function parseConfigObj(text: string): ConfSection {
     if (seen.has(fullKey)) throw new ConfSyntaxError(`duplicate keyword ${JSON.stringify(key)}`, lineNo);
     seen.add(fullKey);
     checkQuotes(kv[2]!, lineNo);
-    out.push(`${key} = ${kv[2]}`);
+    // ini would cut a value at `;`, which configobj keeps: escape it for ini.
+    out.push(`${key} = ${kv[2]!.replace(/;/g, '\\;')}`);
   });
   return ini.parse(out.join('\n')) as ConfSection;
 }
@@ -84,9 +85,10 @@ function checkQuotes(value: string, lineNo: number): void {
   if (quote) throw new ConfSyntaxError(`unterminated ${quote} quote`, lineNo);
 }
 
-/** A string value, or null when absent (a section or a bare flag is not a string). */
+/** A string value, or null when absent or a section (ini turns `true`/`false` into booleans). */
 export function confString(section: ConfSection | undefined, key: string): string | null {
   const value = section?.[key];
+  if (typeof value === 'boolean') return String(value);
   return typeof value === 'string' ? value : null;
 }
 

@@ -22,23 +22,26 @@ export interface Selection {
 export async function selectLineages(
   options: Pick<CheckOptions, 'domains' | 'ca' | 'accountUri' | 'challenge' | 'certNames' | 'due' | 'configDir' | 'acmeHomes' | 'all'>,
   context: { env: NodeJS.ProcessEnv; cwd: string; now: Date },
+  only?: 'certbot' | 'acme.sh',
 ): Promise<Selection> {
   if (options.domains.length > 0) return { lineages: [cliLineage(options)], errors: [], mode: 'cli' };
 
-  const hook = await acmePreHookLineage(options, context);
+  const hook = only ? null : await acmePreHookLineage(options, context);
   if (hook) return hook;
 
   const errors: SourceError[] = [];
   const lineages: Lineage[] = [];
   const configDir = options.configDir ?? DEFAULT_CONFIG_DIR;
-  if (await isDirectory(configDir)) {
+  if (only === 'acme.sh') {
+    // certbot not wanted
+  } else if (await isDirectory(configDir)) {
     const certbot = await readCertbotLineages(configDir, context.now);
     lineages.push(...certbot.lineages);
     errors.push(...certbot.errors);
   } else if (options.configDir !== null) {
     errors.push({ source: 'certbot', path: configDir, message: 'no such directory (--config-dir)' });
   }
-  const homes = options.acmeHomes.length > 0 ? options.acmeHomes : await defaultAcmeHomes(context.env);
+  const homes = only === 'certbot' ? [] : options.acmeHomes.length > 0 ? options.acmeHomes : await defaultAcmeHomes(context.env);
   for (const home of homes) {
     if (!(await isDirectory(home))) {
       errors.push({ source: 'acme.sh', path: home, message: 'no such directory (--acme-home)' });

@@ -56,7 +56,7 @@ describe('pure evaluation and explanation of one name', () => {
     ],
   };
   const levels: CaaLookup[] = [{ kind: 'empty', name: 'www.example.com', chain: [], server: null, transport: 'udp', nxdomain: false }, found];
-  const policy = { identities: ['letsencrypt.org'], accountUriPrefixes: ['https://acme-v02.api.letsencrypt.org/acme/acct/'], enforcesRfc8657: true };
+  const policy = { identities: ['letsencrypt.org'], accountUriPrefixes: ['https://acme-v02.api.letsencrypt.org/acme/acct/'], otherAccountUriPrefixes: [], enforcesRfc8657: true };
   const context = { accountUri: 'https://acme-v02.api.letsencrypt.org/acme/acct/2', method: 'http-01', accountSource: null, methodSource: null };
   bench('evaluateCaa only', () => {
     evaluateCaa(levels, false, policy, context);

@@ -1,0 +1,31 @@
+// certbot's renewal confs are configobj files: what configobj accepts and rejects, and the values
+// it keeps (a `;` is not a comment; `false` is read back as a string).
+import { describe, expect, it } from 'vitest';
+import { confList, confString, parseConfigObj } from '../src/sources/configobj.js';
+
+describe('configobj grammar', () => {
+  it('reads top-level keys, [renewalparams], the nested [[webroot_map]] and trailing-comma lists', () => {
+    const conf = parseConfigObj(
+      '# renew_before_expiry = 30 days\nversion = 2.1.0\n[renewalparams]\nauthenticator = webroot\npref_challs = dns-01,\n' +
+        "post_hook = 'echo \"post, with comma\"  # x'\nautorenew = false\npre_hook = a; b\n[[webroot_map]]\nwww.example.com = /var/www\n",
+    );
+    expect(confString(conf, 'version')).toBe('2.1.0');
+    expect(confString(conf, 'renew_before_expiry')).toBeNull();
+    const params = conf.renewalparams as Record<string, never>;
+    expect(confList(params, 'pref_challs')).toEqual(['dns-01']);
+    expect(confString(params, 'post_hook')).toBe('echo "post, with comma"  # x');
+    expect(confString(params, 'autorenew')).toBe('false');
+    expect(confString(params, 'pre_hook')).toBe('a; b');
+    expect(params.webroot_map).toEqual({ 'www.example.com': '/var/www' });
+  });
+  it.each([
+    ['foo', /invalid line "foo"/],
+    ['[[x]]\na = 1', /nested too deeply/],
+    ['a = 1\na = 2', /duplicate keyword "a"/],
+    ['[s]\n[s]', /duplicate section "s"/],
+    ['a = "open', /unterminated " quote/],
+    ['[a]]', /unbalanced brackets/],
+  ])('rejects %j as configobj does', (text, message) => {
+    expect(() => parseConfigObj(text)).toThrow(message);
+  });
+});
