@@ -53,15 +53,19 @@ function flagValue(args: string[], ...names: string[]): string | null {
 }
 
 /** Recognise certbot or acme.sh by the executable's name. */
-export function parseWrappedCommand(command: string[], env: NodeJS.ProcessEnv = {}): WrappedCommand {
+export function parseWrappedCommand(
+  command: string[],
+  env: NodeJS.ProcessEnv = {},
+  defaults: { configDir?: string | null; acmeHome?: string } = {},
+): WrappedCommand {
   const exe = path.basename(command[0] ?? '');
   const args = command.slice(1);
-  if (/^(certbot|letsencrypt)(-\S+)?$/.test(exe)) return certbotCommand(command, args);
-  if (/^acme\.sh$/.test(exe)) return acmeCommand(command, args, env);
+  if (/^(certbot|letsencrypt)(-\S+)?$/.test(exe)) return certbotCommand(command, args, defaults.configDir ?? null);
+  if (/^acme\.sh$/.test(exe)) return acmeCommand(command, args, env, defaults.acmeHome);
   throw new UsageError(`cannot tell whether ${JSON.stringify(command[0] ?? '')} is certbot or acme.sh (the wrapper needs one of them)`);
 }
 
-function certbotCommand(command: string[], args: string[]): WrappedCommand {
+function certbotCommand(command: string[], args: string[], fallbackConfigDir: string | null): WrappedCommand {
   let subcommand: string | null = null;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -71,7 +75,8 @@ function certbotCommand(command: string[], args: string[]): WrappedCommand {
       break;
     }
   }
-  const configDir = flagValue(args, '--config-dir') ?? '/etc/letsencrypt';
+  // What certbot will read: its own --config-dir, else ours (--config-dir before --), else the default.
+  const configDir = flagValue(args, '--config-dir') ?? fallbackConfigDir ?? '/etc/letsencrypt';
   const certName = flagValue(args, '--cert-name');
   const serverFlag = flagValue(args, '--server');
   const dryRun = args.includes('--dry-run');
@@ -124,9 +129,9 @@ async function asDryRun(lineage: Lineage, configDir: string): Promise<Lineage> {
   };
 }
 
-function acmeCommand(command: string[], args: string[], env: NodeJS.ProcessEnv): WrappedCommand {
-  // acme.sh's own resolution: --home, else LE_WORKING_DIR, else ~/.acme.sh; config home likewise.
-  const home = flagValue(args, '--home') ?? env.LE_WORKING_DIR ?? path.join(env.HOME ?? os.homedir(), '.acme.sh');
+function acmeCommand(command: string[], args: string[], env: NodeJS.ProcessEnv, fallbackHome?: string): WrappedCommand {
+  // acme.sh's own resolution: --home, else LE_WORKING_DIR, else ~/.acme.sh (or our --acme-home).
+  const home = flagValue(args, '--home') ?? env.LE_WORKING_DIR ?? fallbackHome ?? path.join(env.HOME ?? os.homedir(), '.acme.sh');
   const configHome = flagValue(args, '--config-home') ?? env.LE_CONFIG_HOME ?? home;
   const certHome = flagValue(args, '--cert-home') ?? undefined;
   const server = flagValue(args, '--server');
@@ -176,7 +181,7 @@ export async function runWrapper(argv: string[], io: CliIo, spawn: Spawner = spa
     throw new UsageError('run checks what COMMAND renews; -d, --all and --cert-name do not apply');
   }
   if (options.json) throw new UsageError('run shares stdout with COMMAND; use --status-file FILE for a JSON report');
-  const wrapped = parseWrappedCommand(argv.slice(split + 1), io.env);
+  const wrapped = parseWrappedCommand(argv.slice(split + 1), io.env, { configDir: options.configDir, acmeHome: options.acmeHomes[0] });
   if (!wrapped.renews) {
     io.stderr.write(`preflight run: ${printableLine(wrapped.command.join(' '))} does not renew; running it unchanged\n`);
     return spawn(wrapped.command, io.env);

@@ -104,6 +104,12 @@ describe('certbot', () => {
       await rename(`${accounts}.away`, accounts);
     }
   });
+  it("reads our --config-dir when the certbot command names none", async () => {
+    const certbot = path.join(stubs, 'certbot');
+    const result = await run(['--config-dir', sample.configDir], [certbot, '-q', 'renew']);
+    expect(await calls()).toEqual(['certbot -q renew --cert-name example.com']);
+    expect(result.code).toBe(1);
+  });
   it('checks nothing before a command that does not renew', async () => {
     const certbot = path.join(stubs, 'certbot');
     const result = await run([], [certbot, 'certificates', '--config-dir', sample.configDir]);
