@@ -139,7 +139,7 @@ export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView,
     const needs = dependsOn(evaluation.assessments);
     return {
       ...common, status: 'error', findings,
-      reason: `CAA at ${foundAt}${via} authorizes ${identityList(ca)} only for a specific ${needs}, and this check does not know the renewal's ${needs}${needs === 'account' ? ' (give --account-uri)' : ' (give --challenge)'}`,
+      reason: `CAA at ${foundAt}${via} authorizes ${identityList(ca)} only for a specific ${needs}, and this check does not know the renewal's ${needs}${needs === 'account' ? ' (with -d, give --account-uri)' : ' (with -d, give --challenge)'}`,
     };
   }
 
