@@ -77,9 +77,9 @@ export async function checkLineage(
   let names: NameReport[];
   const resolver = deps.resolver;
   if (!resolution.ok) {
-    names = lineage.names.map((n) => errorName(n, resolution.message));
+    names = lineage.names.map((n) => unevaluated(n, 'error', resolution.message));
   } else if (resolver === null) {
-    names = lineage.names.map((n) => errorName(n, 'no DNS resolver to ask (none in resolv.conf; give --resolver)'));
+    names = lineage.names.map((n) => unevaluated(n, 'error', 'no DNS resolver to ask (none in resolv.conf; give --resolver)'));
   } else {
     const ca = resolution.ca;
     const view = {
@@ -91,13 +91,13 @@ export async function checkLineage(
     names = await Promise.all(
       lineage.names.map(async (raw) => {
         if (isIpIdentifier(raw)) {
-          return { ...errorName(raw, 'an IP address identifier: the CA does not check CAA for IP addresses'), status: 'pass' as const, wildcard: false };
+          return unevaluated(raw, 'pass', 'an IP address identifier: the CA does not check CAA for IP addresses');
         }
         let name;
         try {
           name = toCheckName(raw);
         } catch (err) {
-          return errorName(raw, (err as Error).message);
+          return unevaluated(raw, 'error', (err as Error).message);
         }
         const levels = await Promise.all(caaLookupNames(name.base).map((n) => resolver.lookupCaa(n)));
         const context = {
@@ -113,10 +113,10 @@ export async function checkLineage(
   return { ...base, names, status: worstStatus(names.map((n) => n.status)) };
 }
 
-/** A name that was not evaluated (bad name, unknown CA, no resolver), with the reason. */
-function errorName(name: string, reason: string): NameReport {
+/** A name that was not evaluated (an IP; a bad name, unknown CA or no resolver), with the reason. */
+function unevaluated(name: string, status: Status, reason: string): NameReport {
   return {
-    name, unicode: null, wildcard: name.startsWith('*.'), status: 'error', reason, fix: null, foundAt: null,
+    name, unicode: null, wildcard: name.startsWith('*.'), status, reason, fix: null, foundAt: null,
     cnameChain: [], records: [], recordNotes: [], findings: [], caProblem: null, challenge: null, lookups: [],
   };
 }

@@ -9,7 +9,8 @@ import { runDemo } from './demo/demo.js';
 import { hookCommand } from './hook.js';
 import { parseCheckOptions, UsageError, USAGE } from './options.js';
 import { runWrapper } from './run.js';
-import { emitReport, executeCheck, exitCodeFor, type CliIo } from './session.js';
+import { exitCodeFor } from './check.js';
+import { emitReport, executeCheck, type CliIo } from './session.js';
 import { VERSION } from './version.js';
 
 export type { CliIo };

@@ -6,7 +6,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import type { Report } from './check.js';
 import { findAuthority } from './ca/authorities.js';
 import { parseCheckOptions, UsageError, type CheckOptions } from './options.js';
 import { printableLine } from './report/escape.js';
@@ -233,4 +232,3 @@ export async function spawnInherit(command: string[], env: NodeJS.ProcessEnv): P
   }
 }
 
-export type { Report };

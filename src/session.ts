@@ -1,6 +1,6 @@
 // One check, start to finish, shared by every command (check, run, hook, demo): resolver set-up
 // from the options, lineage selection, the check, and the outputs the options ask for.
-import { checkLineages, exitCodeFor, type Report, type SourceError } from './check.js';
+import { checkLineages, type Report, type SourceError } from './check.js';
 import { CaResolver } from './ca/resolve.js';
 import { readResolvConf } from './dns/resolvconf.js';
 import { Resolver } from './dns/resolver.js';
@@ -91,4 +91,3 @@ export async function emitReport(
   if (options.syslog) await logToSyslog(report);
 }
 
-export { exitCodeFor };

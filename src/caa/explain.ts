@@ -484,7 +484,7 @@ function proposeFix(
   for (const a of evaluation.assessments.filter((x) => x.role === 'critical-unknown')) {
     const cleared = { ...a.record, flags: a.record.flags & ~0x81 };
     lines.push(`; remove, or clear the critical flag of:  ${zoneLine(owner, a.record)}`, zoneLine(owner, cleared));
-    records = records.map((r) => (r === findSame(records, a.record) ? cleared : r));
+    records = replaceRecord(records, a.record, cleared);
   }
   const check = (candidate: Array<CaaRecord & { owner: string }>): boolean =>
     evaluateCaa([{ ...relevant, records: candidate }], name.wildcard, ca.policy, context).outcome === 'allow';
@@ -496,7 +496,7 @@ function proposeFix(
     const repaired = repairValue(a.record.value, ca, context);
     if (repaired === null || repaired.value === a.record.value) continue;
     const fixed = { ...a.record, flags: a.record.flags & ~0x81, value: repaired.value };
-    const next = repaired.add ? [...records, fixed] : records.map((r) => (r === findSame(records, a.record) ? fixed : r));
+    const next = repaired.add ? [...records, fixed] : replaceRecord(records, a.record, fixed);
     if (check(next)) {
       if (repaired.add) lines.push(`; add (keeps ${zoneLine(owner, a.record)} for the account it names)`);
       else lines.push(`; replace:  ${zoneLine(owner, a.record)}`);
@@ -510,8 +510,10 @@ function proposeFix(
   return lines.join('\n');
 }
 
-function findSame<T extends CaaRecord>(records: T[], target: CaaRecord): T | undefined {
-  return records.find((r) => r.flags === target.flags && r.tag === target.tag && r.value === target.value);
+/** The set with the first record equal to `target` (flags, tag, value) replaced. */
+function replaceRecord<T extends CaaRecord>(records: T[], target: CaaRecord, replacement: T): T[] {
+  const at = records.findIndex((r) => r.flags === target.flags && r.tag === target.tag && r.value === target.value);
+  return records.map((r, i) => (i === at ? replacement : r));
 }
 
 /**
