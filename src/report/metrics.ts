@@ -13,36 +13,41 @@ function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
+type Sample = { labels: Record<string, string>; value: number };
+
+/** One gauge: HELP, TYPE and its samples. */
+function gauge(name: string, help: string, samples: Sample[]): string[] {
+  const render = ({ labels, value }: Sample): string => {
+    const pairs = Object.entries(labels).map(([k, v]) => `${k}="${label(v)}"`);
+    return `${name}${pairs.length ? `{${pairs.join(',')}}` : ''} ${value}`;
+  };
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples.map(render)];
+}
+
 /** The report as Prometheus text exposition format. */
 export function renderMetrics(report: Report, checkedAt: Date): string {
-  const lines: string[] = [
-    '# HELP caa_preflight_name_status CAA verdict per certificate name: 0 pass, 1 warn, 2 error, 3 fail.',
-    '# TYPE caa_preflight_name_status gauge',
+  const lineageLabels = (l: Report['lineages'][number]) => ({ source: l.source, lineage: l.name, conf: l.confPath ?? '' });
+  const lines = [
+    ...gauge(
+      'caa_preflight_name_status',
+      'CAA verdict per certificate name: 0 pass, 1 warn, 2 error, 3 fail.',
+      report.lineages.flatMap((l) =>
+        l.names.map((n) => ({ labels: { ...lineageLabels(l), name: n.name, status: n.status }, value: STATUS_VALUE[n.status] })),
+      ),
+    ),
+    ...gauge(
+      'caa_preflight_lineage_status',
+      'Worst CAA verdict per lineage: 0 pass, 1 warn, 2 error, 3 fail.',
+      report.lineages.map((l) => ({
+        labels: { ...lineageLabels(l), due: l.due === null ? 'unknown' : String(l.due), status: l.status },
+        value: STATUS_VALUE[l.status],
+      })),
+    ),
+    ...gauge('caa_preflight_source_errors', 'Configuration or resolver problems in the last run.', [{ labels: {}, value: report.errors.length }]),
+    ...gauge('caa_preflight_last_run_timestamp_seconds', 'When the last check finished.', [
+      { labels: {}, value: Math.floor(checkedAt.getTime() / 1000) },
+    ]),
   ];
-  for (const l of report.lineages) {
-    for (const n of l.names) {
-      lines.push(
-        `caa_preflight_name_status{source="${label(l.source)}",lineage="${label(l.name)}",conf="${label(l.confPath ?? '')}",name="${label(n.name)}",status="${n.status}"} ${STATUS_VALUE[n.status]}`,
-      );
-    }
-  }
-  lines.push(
-    '# HELP caa_preflight_lineage_status Worst CAA verdict per lineage: 0 pass, 1 warn, 2 error, 3 fail.',
-    '# TYPE caa_preflight_lineage_status gauge',
-  );
-  for (const l of report.lineages) {
-    lines.push(
-      `caa_preflight_lineage_status{source="${label(l.source)}",lineage="${label(l.name)}",conf="${label(l.confPath ?? '')}",due="${l.due === null ? 'unknown' : String(l.due)}",status="${l.status}"} ${STATUS_VALUE[l.status]}`,
-    );
-  }
-  lines.push(
-    '# HELP caa_preflight_source_errors Configuration or resolver problems in the last run.',
-    '# TYPE caa_preflight_source_errors gauge',
-    `caa_preflight_source_errors ${report.errors.length}`,
-    '# HELP caa_preflight_last_run_timestamp_seconds When the last check finished.',
-    '# TYPE caa_preflight_last_run_timestamp_seconds gauge',
-    `caa_preflight_last_run_timestamp_seconds ${Math.floor(checkedAt.getTime() / 1000)}`,
-  );
   return `${lines.join('\n')}\n`;
 }
 
