@@ -2,7 +2,6 @@
 // certbot ignores a failing pre-hook (certbot.md §0), so the check has to run before certbot:
 // when no due lineage fails, COMMAND runs unchanged (stdio inherited, signals forwarded, exit
 // code passed through); otherwise only the passing lineages are renewed, one by one.
-import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -11,7 +10,7 @@ import { parseCheckOptions, UsageError, type CheckOptions } from './options.js';
 import { printableLine } from './report/escape.js';
 import { emitReport, executeCheck, type CliIo } from './session.js';
 import { readAcmeHome } from './sources/acmesh.js';
-import { LE_PRODUCTION, readCertbotLineages } from './sources/certbot.js';
+import { LE_PRODUCTION, readAccount, readCertbotLineages } from './sources/certbot.js';
 import type { Lineage } from './sources/lineage.js';
 import type { Selection } from './sources/select.js';
 
@@ -103,28 +102,14 @@ function certbotCommand(command: string[], args: string[], fallbackConfigDir: st
  */
 async function asDryRun(lineage: Lineage, configDir: string): Promise<Lineage> {
   if (lineage.server !== LE_PRODUCTION) return lineage;
-  const dir = path.join(configDir, 'accounts', 'acme-staging-v02.api.letsencrypt.org', 'directory');
-  const ids = await readdir(dir).catch(() => [] as string[]);
-  let accountUri: string | null = null;
-  let accountSource: string | null = null;
-  if (ids.length === 1) {
-    const regr = path.join(dir, ids[0]!, 'regr.json');
-    try {
-      accountUri = (JSON.parse(await readFile(regr, 'utf8')) as { uri?: string }).uri ?? null;
-      accountSource = regr;
-    } catch {
-      accountUri = null;
-    }
-  }
+  // certbot picks the only staging account, asks when there are several, registers when none.
+  const account = await readAccount(configDir, LE_STAGING, null);
   return {
     ...lineage,
     server: LE_STAGING,
-    accountUri,
-    accountSource,
-    notes: [
-      ...lineage.notes,
-      `--dry-run: checked against Let's Encrypt staging${accountUri ? '' : ids.length > 1 ? ` (${ids.length} staging accounts: certbot would ask)` : ' (no staging account yet: certbot registers one)'}`,
-    ],
+    accountUri: account.uri,
+    accountSource: account.path,
+    notes: [...lineage.notes, `--dry-run: checked against Let's Encrypt staging${account.error ? ` (${account.error})` : ''}`],
   };
 }
 

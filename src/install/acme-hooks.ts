@@ -2,7 +2,8 @@
 // or take it out. acme.sh keeps hooks per certificate and has no command to change one without
 // re-issuing (acmesh.md §5), so the conf is edited: backup first, our hook chained in front of
 // any existing one, the same base64 encoding acme.sh writes. Only on explicit request.
-import { chmod, copyFile, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../fsutil.js';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../options.js';
 import { printableLine } from '../report/escape.js';
@@ -43,10 +44,7 @@ export async function editPreHook(confPath: string, change: (hook: string) => st
   else lines.splice(lines[lines.length - 1] === '' ? lines.length - 1 : lines.length, 0, line);
   const mode = (await stat(confPath)).mode & 0o777;
   await copyFile(confPath, `${confPath}.caa-preflight.bak`);
-  const temp = `${confPath}.caa-preflight.tmp`;
-  await writeFile(temp, lines.join('\n'), { mode });
-  await chmod(temp, mode);
-  await rename(temp, confPath);
+  await writeFileAtomic(confPath, lines.join('\n'), mode);
   return true;
 }
 

@@ -1,8 +1,7 @@
 // node_exporter textfile-collector output: per-name and per-lineage status and the time of the
-// last run, written atomically (temp file + rename) so the collector never reads half a file.
+// last run. The file is written atomically (fsutil.writeFileAtomic) so the collector never reads
+// half a file.
 // The conf label keeps acme.sh's RSA and ECC certificates of one name apart (no duplicate series).
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Report } from '../check.js';
 import type { Status } from '../caa/explain.js';
 
@@ -49,12 +48,4 @@ export function renderMetrics(report: Report, checkedAt: Date): string {
     ]),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** Write a file atomically: a temp file in the same directory, then rename over the target. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  await writeFile(temp, content, { mode: 0o644 });
-  await rename(temp, file);
 }

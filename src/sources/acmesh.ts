@@ -1,11 +1,12 @@
 // acme.sh certificates as acme.sh will renew them (acmesh.md §1-5): one folder per certificate
 // under CERT_HOME, names from Le_Domain + Le_Alt, the CA from Le_API, the account from the
 // CA folder's ca.conf, the challenge per name from Le_Webroot, due from Le_NextRenewTime.
-import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
 import type { SourceError } from '../check.js';
+import { isDirectory, isFile } from '../fsutil.js';
 import type { Lineage } from './lineage.js';
 import { parseShellConf, type ShellConf } from './shellconf.js';
 
@@ -48,7 +49,7 @@ async function existingUnique(dirs: string[]): Promise<string[]> {
   for (const dir of dirs) {
     try {
       const real = await realpath(dir);
-      if ((await stat(real)).isDirectory() && !seen.has(real)) {
+      if ((await isDirectory(real)) && !seen.has(real)) {
         seen.add(real);
         out.push(dir);
       }
@@ -127,13 +128,6 @@ export async function readAcmeHome(
   return { lineages, errors };
 }
 
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** One domain conf -> one lineage, or an error naming the file. */
 export async function readAcmeCert(

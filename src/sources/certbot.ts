@@ -167,14 +167,14 @@ export function challengePlan(authenticator: string, prefs: string[]): { forName
   };
 }
 
-interface AccountInfo {
+export interface AccountInfo {
   uri: string | null;
   path: string | null;
   error: string | null;
 }
 
 /** `accounts/<netloc+path>/<id>/regr.json` "uri", with certbot's ACMEv1 fallback (certbot.md §4). */
-async function readAccount(configDir: string, server: string, accountId: string | null): Promise<AccountInfo> {
+export async function readAccount(configDir: string, server: string, accountId: string | null): Promise<AccountInfo> {
   let serverPath: string;
   try {
     const url = new URL(server);

@@ -1,12 +1,12 @@
 // Which lineages a run checks: -d names, the acme.sh certificate whose pre-hook we are, or
 // every certbot lineage and acme.sh certificate (filtered by --cert-name and --due).
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceError } from '../check.js';
 import type { CheckOptions } from '../options.js';
 import { defaultAcmeHomes, readAcmeCert, readAcmeHome, resolveAcmeHome } from './acmesh.js';
 import { readCertbotLineages } from './certbot.js';
 import { cliLineage } from './cli.js';
+import { isDirectory, isFile } from '../fsutil.js';
 import type { Lineage } from './lineage.js';
 
 export const DEFAULT_CONFIG_DIR = '/etc/letsencrypt';
@@ -89,20 +89,4 @@ async function acmePreHookLineage(
     errors: [...(error ? [error] : []), ...result.errors],
     mode: 'acme.sh pre-hook',
   };
-}
-
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isFile();
-  } catch {
-    return false;
-  }
 }
