@@ -1,11 +1,20 @@
-// The check pipeline: lineages -> CA -> CAA lookups for every name and its parents -> evaluation
-// -> explanations. Lookups for all names run concurrently through one caching resolver.
-import { explainName, type NameReport, type Status } from './caa/explain.js';
+// The check pipeline: lineages -> CA -> DNS (our resolver, and the zone's own servers) -> policy
+// -> explanation. First every name's lookups are gathered, concurrently through one caching
+// resolver and one authoritative view; then each name is judged, purely.
+import { AUTHORITIES } from './ca/authorities.js';
+import type { CaResolver, ResolvedCa } from './ca/resolve.js';
 import { evaluateCaa } from './caa/evaluate.js';
-import { caaLookupNames, isIpIdentifier, toCheckName } from './caa/name.js';
-import type { CaResolver } from './ca/resolve.js';
+import { caaLookupNames, toCheckName, type CheckName } from './caa/name.js';
+import { deviations, publicLevels, type ServedLevel } from './caa/perspectives.js';
+import type { AuthoritativeLevel, AuthoritativeView } from './dns/authoritative.js';
+import type { ServerObservation } from './dns/server-answer.js';
+import type { CaaLookup } from './dns/lookup.js';
 import type { Resolver } from './dns/resolver.js';
+import { explainName } from './explain/explain.js';
+import { explainServers } from './explain/servers.js';
+import type { CaView, ContextView, NameReport } from './explain/types.js';
 import type { Lineage, SourceKind } from './sources/lineage.js';
+import { isIpAddress, worstStatus, type SourceError, type Status } from './vocabulary.js';
 
 /** One lineage's result. */
 export interface LineageReport {
@@ -26,44 +35,34 @@ export interface LineageReport {
   names: NameReport[];
 }
 
-/** A source problem: a conf that cannot be read, a resolver that cannot be configured. */
-export interface SourceError {
-  source: string;
-  path: string | null;
-  message: string;
-}
-
 /** The whole run's result. */
 export interface Report {
   status: Status;
   lineages: LineageReport[];
   errors: SourceError[];
+  /** Things about the whole run worth saying once (how the DNS was judged). */
+  notices: string[];
 }
 
-const SEVERITY: Record<Status, number> = { pass: 0, warn: 1, error: 2, fail: 3 };
-
-/** The most severe of some statuses (fail > error > warn > pass). */
-export function worstStatus(statuses: Status[]): Status {
-  return statuses.reduce<Status>((worst, s) => (SEVERITY[s] > SEVERITY[worst] ? s : worst), 'pass');
+/** What a check needs besides the lineages. */
+export interface CheckDeps {
+  /** Our resolver; null: none configured. */
+  resolver: Resolver | null;
+  caResolver: CaResolver;
+  /** The zone's own servers, asked directly; null: --no-authoritative. */
+  authority: AuthoritativeView | null;
 }
 
 /** Check every lineage; never throws for a single bad name or CA, which become `error` entries. */
-export async function checkLineages(
-  lineages: Lineage[],
-  deps: { resolver: Resolver | null; caResolver: CaResolver },
-  errors: SourceError[] = [],
-): Promise<Report> {
+export async function checkLineages(lineages: Lineage[], deps: CheckDeps, errors: SourceError[] = []): Promise<Report> {
   const reports = await Promise.all(lineages.map((lineage) => checkLineage(lineage, deps)));
   const statuses = reports.map((r) => r.status);
   if (errors.length > 0) statuses.push('error');
-  return { status: worstStatus(statuses), lineages: reports, errors };
+  return { status: worstStatus(statuses), lineages: reports, errors, notices: runNotices(deps, reports) };
 }
 
-/** Check one lineage: resolve its CA, then evaluate each name. */
-export async function checkLineage(
-  lineage: Lineage,
-  deps: { resolver: Resolver | null; caResolver: CaResolver },
-): Promise<LineageReport> {
+/** Check one lineage: resolve its CA, gather each name's lookups, then judge each name. */
+export async function checkLineage(lineage: Lineage, deps: CheckDeps): Promise<LineageReport> {
   const resolution = await deps.caResolver.resolve(lineage.server);
   const base: LineageReport = {
     source: lineage.source, name: lineage.name, server: resolution.ok ? resolution.ca.server : lineage.server,
@@ -74,43 +73,93 @@ export async function checkLineage(
     challenge: lineage.challenge, challengeSource: lineage.challengeSource,
     due: lineage.due, status: 'pass', confPath: lineage.confPath, notes: lineage.notes, names: [],
   };
-  let names: NameReport[];
   const resolver = deps.resolver;
+  let names: NameReport[];
   if (!resolution.ok) {
     names = lineage.names.map((n) => unevaluated(n, 'error', resolution.message));
   } else if (resolver === null) {
     names = lineage.names.map((n) => unevaluated(n, 'error', 'no DNS resolver to ask (none in resolv.conf; give --resolver)'));
   } else {
-    const ca = resolution.ca;
-    const view = {
-      label: ca.label,
-      displayName: ca.authority?.displayName ?? ca.label,
-      policy: ca.policy,
-      staging: ca.authority?.staging ?? false,
-    };
-    names = await Promise.all(
-      lineage.names.map(async (raw) => {
-        if (isIpIdentifier(raw)) {
-          return unevaluated(raw, 'pass', 'an IP address identifier: the CA does not check CAA for IP addresses');
-        }
-        let name;
-        try {
-          name = toCheckName(raw);
-        } catch (err) {
-          return unevaluated(raw, 'error', (err as Error).message);
-        }
-        const levels = await Promise.all(caaLookupNames(name.base).map((n) => resolver.lookupCaa(n)));
-        const context = {
-          accountUri: lineage.accountUri,
-          accountSource: lineage.accountSource,
-          method: lineage.challengeFor(name.identifier),
-          methodSource: lineage.challengeSource,
-        };
-        return explainName(name, evaluateCaa(levels, name.wildcard, ca.policy, context), view, context);
-      }),
-    );
+    const view = caView(resolution.ca);
+    names = await Promise.all(lineage.names.map((raw) => checkName(raw, lineage, view, resolver, deps.authority)));
   }
   return { ...base, names, status: worstStatus(names.map((n) => n.status)) };
+}
+
+/** One name of a lineage: gather its lookups, then judge it. */
+async function checkName(raw: string, lineage: Lineage, view: CaView, resolver: Resolver, authority: AuthoritativeView | null): Promise<NameReport> {
+  if (isIpAddress(raw)) return unevaluated(raw, 'pass', 'an IP address identifier: the CA does not check CAA for IP addresses');
+  let name: CheckName;
+  try {
+    name = toCheckName(raw);
+  } catch (err) {
+    return unevaluated(raw, 'error', (err as Error).message);
+  }
+  const levels = caaLookupNames(name.base);
+  const [own, served] = await Promise.all([
+    Promise.all(levels.map((n) => resolver.lookupCaa(n))),
+    authority ? serveLevels(levels, authority) : Promise.resolve(null),
+  ]);
+  const context: ContextView = {
+    accountUri: lineage.accountUri,
+    accountSource: lineage.accountSource,
+    method: lineage.challengeFor(name.identifier),
+    methodSource: lineage.challengeSource,
+  };
+  return judgeName(name, own, served, view, context);
+}
+
+/**
+ * The zone's servers for each level the CA consults: from the name up, until a level where
+ * every server serves records or an error (the CA stops there, rule 6); the rest are not asked.
+ */
+async function serveLevels(levels: string[], authority: AuthoritativeView): Promise<Array<AuthoritativeLevel | null>> {
+  const served: Array<AuthoritativeLevel | null> = levels.map(() => null);
+  for (const [i, level] of levels.entries()) {
+    const view = await authority.level(level);
+    served[i] = view;
+    const lookups = [view.baseline, ...view.perServer.map((p) => p.lookup)];
+    if (view.baseline !== null && lookups.every((l) => l !== null && l.kind !== 'empty')) break;
+  }
+  return served;
+}
+
+/** Judge one name from what was gathered: the CA's view, its verdict, and each server's part in it. */
+function judgeName(name: CheckName, own: CaaLookup[], served: Array<AuthoritativeLevel | null> | null, view: CaView, context: ContextView): NameReport {
+  if (served === null) return explainName(name, evaluateCaa(own, name.wildcard, view.policy, context), view, context);
+  const variants: Array<ServedLevel<ServerObservation> | null> = served.map((level) =>
+    level && { baseline: level.baseline, variants: level.perServer.map((p) => ({ server: p.observation, lookup: p.lookup })) },
+  );
+  const seen = publicLevels(own, variants);
+  const evaluation = evaluateCaa(seen.levels, name.wildcard, view.policy, context);
+  const report = explainName(name, evaluation, view, context);
+  const deviating = deviations(seen.levels, seen.from, variants, name.wildcard, view.policy, context, evaluation);
+  return explainServers(report, name, evaluation, { resolver: own, served, from: seen.from, deviations: deviating }, view.policy, context);
+}
+
+/** What to say once about the run: the zone's servers could not be asked, or only over IPv4. */
+function runNotices(deps: CheckDeps, reports: LineageReport[]): string[] {
+  const authority = deps.authority;
+  if (authority === null || !reports.some((l) => l.names.some((n) => n.judgedFrom !== null))) return [];
+  const notices: string[] = [];
+  if (!authority.answered) {
+    notices.push(
+      "no authoritative nameserver could be asked from this host (outbound DNS blocked?): every name is judged from your resolver's view only, which can differ from what the CA sees",
+    );
+  }
+  if (authority.ipv6Skipped) notices.push('IPv6 nameserver addresses were not asked: IPv6 does not work from this host');
+  return notices;
+}
+
+/** The CA as explanations see it, with the catalog of known CAs handed in. */
+function caView(ca: ResolvedCa): CaView {
+  return {
+    label: ca.label,
+    displayName: ca.authority?.displayName ?? ca.label,
+    policy: ca.policy,
+    staging: ca.authority?.staging ?? false,
+    catalog: AUTHORITIES,
+  };
 }
 
 /** A name that was not evaluated (an IP; a bad name, unknown CA or no resolver), with the reason. */
@@ -118,6 +167,7 @@ function unevaluated(name: string, status: Status, reason: string): NameReport {
   return {
     name, unicode: null, wildcard: name.startsWith('*.'), status, reason, fix: null, foundAt: null,
     cnameChain: [], records: [], recordNotes: [], findings: [], caProblem: null, challenge: null, lookups: [],
+    judgedFrom: null, servers: [],
   };
 }
 

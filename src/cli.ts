@@ -4,13 +4,13 @@
 // acme-hooks (install/remove the acme.sh pre-hook in existing confs).
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { acmeHooksCommand } from './install/acme-hooks.js';
-import { runDemo } from './demo/demo.js';
-import { hookCommand } from './hook.js';
-import { parseCheckOptions, UsageError, USAGE } from './options.js';
-import { runWrapper } from './run.js';
 import { exitCodeFor } from './check.js';
-import { emitReport, executeCheck, type CliIo } from './session.js';
+import { acmeHooksCommand } from './commands/acme-hooks.js';
+import { runDemo } from './commands/demo.js';
+import { hookCommand } from './commands/hook.js';
+import { parseCheckOptions, UsageError, USAGE } from './commands/options.js';
+import { runWrapper } from './commands/run.js';
+import { emitReport, executeCheck, type CliIo } from './commands/session.js';
 import { VERSION } from './version.js';
 
 export type { CliIo };

@@ -1,4 +1,4 @@
-// acme.sh homes in the documented format (acmesh.md §1-4): RSA and ECC folders, a wildcard
+// acme.sh homes in the documented format (docs/acme-sh.md §1-4): RSA and ECC folders, a wildcard
 // folder, Le_Alt 'no', base64 hooks, a missing ca.conf, a non-default CERT_HOME, a broken conf,
 // and the pre-hook environment. Checked end to end against the test DNS server.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { acmeField, methodFor } from '../src/sources/acmesh.js';
 import { decodeAcmeValue, encodeAcmeValue, parseShellConf } from '../src/sources/shellconf.js';
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
+import type { JsonDocument } from '../src/report/json.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const epoch = (iso: string) => String(Math.floor(Date.parse(iso) / 1000));
@@ -102,15 +103,14 @@ afterAll(async () => {
 const run = (args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) =>
   runCli([...args, '--resolver', dns.arg, '--json', '--config-dir', path.join(dir, 'no-certbot')], { now: NOW, env, ...(cwd ? { cwd } : {}) });
 
-type LineageDoc = { source: string; name: string; server: string; accountUri: string | null; challenge: string | null; due: boolean | null; status: string; confPath: string; notes: string[]; names: Array<{ name: string; status: string; challenge: string | null; reason: string }> };
 
 describe('acme.sh homes', () => {
-  let doc: { status: string; lineages: LineageDoc[]; errors: Array<{ source: string; path: string; message: string }> };
+  let doc: JsonDocument;
   let code: number;
   beforeAll(async () => {
     const result = await run(['--acme-home', home]);
     code = result.code;
-    doc = JSON.parse(result.stdout);
+    doc = JSON.parse(result.stdout) as JsonDocument;
   });
   const lineage = (name: string, ecc?: boolean) =>
     doc.lineages.find((l) => l.name === name && (ecc === undefined || l.notes.some((n) => n.startsWith('ECC')) === ecc))!;
@@ -122,7 +122,7 @@ describe('acme.sh homes', () => {
     expect(doc.lineages.every((l) => l.source === 'acme.sh')).toBe(true);
   });
   it('reports a broken conf with its path, and still checks the others', () => {
-    const broken = doc.errors.filter((e) => e.path.endsWith('broken.example.conf'));
+    const broken = doc.errors.filter((e) => e.path?.endsWith('broken.example.conf'));
     expect(broken.map((e) => e.message)).toEqual(
       expect.arrayContaining([expect.stringMatching(/line 2 is not a KEY='value' assignment/), expect.stringMatching(/no Le_Domain/)]),
     );
@@ -172,18 +172,18 @@ describe('acme.sh homes', () => {
 
 describe('selection', () => {
   it('--cert-name picks by main domain (both key types), and reports unknown names', async () => {
-    const doc = JSON.parse((await run(['--acme-home', home, '--cert-name', 'mail.example.com', '--cert-name', 'nope.example'])).stdout);
-    expect(doc.lineages.map((l: LineageDoc) => l.name)).toEqual(['mail.example.com', 'mail.example.com']);
+    const doc = JSON.parse((await run(['--acme-home', home, '--cert-name', 'mail.example.com', '--cert-name', 'nope.example'])).stdout) as JsonDocument;
+    expect(doc.lineages.map((l) => l.name)).toEqual(['mail.example.com', 'mail.example.com']);
     expect(doc.errors.map((e: { message: string }) => e.message)).toContainEqual(expect.stringMatching(/--cert-name nope\.example/));
   });
   it('--due keeps only what is due', async () => {
-    const doc = JSON.parse((await run(['--acme-home', home, '--due'])).stdout);
-    expect(doc.lineages.map((l: LineageDoc) => l.name).sort()).toEqual(['bücher.example', 'mail.example.com', 'mail.example.com', 'www.example.org']);
+    const doc = JSON.parse((await run(['--acme-home', home, '--due'])).stdout) as JsonDocument;
+    expect(doc.lineages.map((l) => l.name).sort()).toEqual(['bücher.example', 'mail.example.com', 'mail.example.com', 'www.example.org']);
   });
   it('as an acme.sh pre-hook (Le_Domain set, cwd = the certificate folder) checks just that certificate', async () => {
     const folder = path.join(certHome, '*.shop.example.net');
     const result = await run([], { Le_Domain: '*.shop.example.net', Le_Alt: 'shop.example.net', LE_CONFIG_HOME: home }, folder);
-    const doc = JSON.parse(result.stdout);
+    const doc = JSON.parse(result.stdout) as JsonDocument;
     expect(doc.lineages).toHaveLength(1);
     expect(doc.lineages[0]).toMatchObject({ name: '*.shop.example.net', accountUri: 'https://acme-v02.api.letsencrypt.org/acme/acct/4242' });
     expect(result.code).toBe(0);
@@ -191,7 +191,7 @@ describe('selection', () => {
   it('uses ACME_DIRECTORY from acme.sh in pre-hook mode (a --server override on the renew line)', async () => {
     const folder = path.join(certHome, 'mail.example.com');
     const result = await run([], { Le_Domain: 'mail.example.com', LE_CONFIG_HOME: home, ACME_DIRECTORY: 'https://acme.zerossl.com/v2/DV90' }, folder);
-    const l = JSON.parse(result.stdout).lineages[0];
+    const l = (JSON.parse(result.stdout) as JsonDocument).lineages[0]!;
     expect(l.server).toBe('https://acme.zerossl.com/v2/DV90');
     expect(l.accountUri).toBe('https://acme.zerossl.com/v2/DV90/account/zzz');
     expect(result.code).toBe(1); // example.com allows pki.goog and letsencrypt.org, not Sectigo
@@ -199,7 +199,7 @@ describe('selection', () => {
   it('reports a missing --acme-home as an error', async () => {
     const result = await run(['--acme-home', path.join(dir, 'missing')]);
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout).errors[0].message).toMatch(/no such directory/);
+    expect((JSON.parse(result.stdout) as JsonDocument).errors[0]?.message).toMatch(/no such directory/);
   });
 });
 

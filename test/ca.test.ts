@@ -6,6 +6,7 @@ import { findAuthority } from '../src/ca/authorities.js';
 import { CaResolver } from '../src/ca/resolve.js';
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
 import { namesOf, runCli } from './helpers/run-cli.js';
+import type { JsonDocument } from '../src/report/json.js';
 
 let dns: TestDns;
 let server: http.Server;
@@ -65,9 +66,9 @@ describe('unknown directories', () => {
   it('reads meta.caaIdentities once per run and normalises them', async () => {
     hits.length = 0;
     const result = await runCli(['-d', 'private.test', '-d', 'sub.private.test', '--ca', `${base}/with-caa/directory`, '--resolver', dns.arg, '--json']);
-    const doc = JSON.parse(result.stdout);
-    expect(doc.lineages[0].caIdentities).toEqual(['ca.internal.example']);
-    expect(doc.lineages[0].caIdentitySource).toBe('ACME directory meta.caaIdentities');
+    const doc = JSON.parse(result.stdout) as JsonDocument;
+    expect(doc.lineages[0]?.caIdentities).toEqual(['ca.internal.example']);
+    expect(doc.lineages[0]?.caIdentitySource).toBe('ACME directory meta.caaIdentities');
     expect(namesOf(result).map((n) => n.status)).toEqual(['pass', 'pass']);
     expect(hits).toEqual(['/with-caa/directory']);
   });

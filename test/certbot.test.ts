@@ -10,17 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertbotFixture, startPebble, type CertbotFixture, type PebbleLab } from './helpers/certbot-lab.js';
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
+import type { JsonDocument } from '../src/report/json.js';
 import { requireBinaries } from './helpers/system.js';
 
 const available = requireBinaries('certbot readers on real certbot files', ['certbot', 'pebble', 'openssl']);
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 
-type NameDoc = { name: string; status: string; challenge: string | null; reason: string };
-type LineageDoc = {
-  source: string; name: string; server: string; accountUri: string | null; accountSource: string | null; challenge: string | null;
-  due: boolean | null; status: string; caIdentities: string[]; confPath: string; notes: string[]; names: NameDoc[];
-};
-type Doc = { status: string; lineages: LineageDoc[]; errors: Array<{ source: string; path: string; message: string }> };
+type Doc = JsonDocument;
 
 describe.skipIf(!available)('certbot lineages made by the real certbot', () => {
   let lab: PebbleLab;
@@ -159,13 +155,13 @@ describe.skipIf(!available)('certbot lineages made by the real certbot', () => {
     });
 
     it('reports each broken conf with its path and a one-line cause', () => {
-      const byPath = (suffix: string) => doc.errors.filter((e) => e.path.endsWith(suffix)).map((e) => e.message);
+      const byPath = (suffix: string) => doc.errors.filter((e) => e.path?.endsWith(suffix)).map((e) => e.message);
       expect(byPath('renewal/web.conf')).toEqual([expect.stringMatching(/broken \(line \d+: invalid line "this line is not valid"/)]);
       expect(byPath('renewal/alone.conf')).toEqual([expect.stringMatching(/cannot read the certificate .*live\/alone\/cert\.pem: no such file/)]);
       expect(byPath('renewal/w.example.test.conf')).toEqual([expect.stringMatching(/does not specify an authenticator/)]);
-      expect(doc.errors.some((e) => e.path.includes('00000000000000000000000000000000') && /cannot read the account/.test(e.message))).toBe(true);
+      expect(doc.errors.some((e) => e.path?.includes('00000000000000000000000000000000') && /cannot read the account/.test(e.message))).toBe(true);
       expect(doc.errors.every((e) => !e.message.includes('\n'))).toBe(true);
-      expect(doc.errors.some((e) => e.path.endsWith('.bak'))).toBe(false);
+      expect(doc.errors.some((e) => e.path?.endsWith('.bak'))).toBe(false);
     });
     it('still checks the lineage whose account is unreadable, with the account unknown', () => {
       expect(doc.lineages.map((l) => l.name)).toEqual(['second']);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { startBlackhole, startTestDns, type TestDns } from './helpers/test-dns.js';
 import { namesOf, runCli } from './helpers/run-cli.js';
+import type { JsonDocument } from '../src/report/json.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'dist', 'cli.js');
@@ -61,17 +62,17 @@ describe('exit codes and output modes', () => {
   });
   it('prints exactly one JSON document with the contract keys', async () => {
     const result = await r('-d', 'ok.test', '-d', 'no.test', '--json', '-v');
-    const doc = JSON.parse(result.stdout);
+    const doc = JSON.parse(result.stdout) as JsonDocument;
     expect(Object.keys(doc)).toEqual(expect.arrayContaining(['status', 'lineages', 'errors']));
     expect(doc.status).toBe('fail');
     expect(doc.lineages[0]).toMatchObject({
       source: 'cli', name: 'cli', server: 'https://acme-v02.api.letsencrypt.org/directory', caIdentities: ['letsencrypt.org'],
       accountUri: null, challenge: null, due: null, status: 'fail',
     });
-    const no = doc.lineages[0].names.find((n: { name: string }) => n.name === 'no.test');
+    const no = doc.lineages[0]?.names.find((n) => n.name === 'no.test');
     expect(no).toMatchObject({ status: 'fail', foundAt: 'no.test', records: [{ flags: 0, tag: 'issue', value: 'ca.example' }] });
-    expect(typeof no.reason).toBe('string');
-    expect(no.fix).toBe('no.test. IN CAA 0 issue "letsencrypt.org"');
+    expect(typeof no?.reason).toBe('string');
+    expect(no?.fix).toBe('no.test. IN CAA 0 issue "letsencrypt.org"');
   });
   it('is silent with --quiet when everything passes, and reports when something does not', async () => {
     expect((await r('-d', 'ok.test', '--quiet')).stdout).toBe('');
@@ -81,7 +82,7 @@ describe('exit codes and output modes', () => {
   it('reports missing resolvers as an error (exit 2), not a crash', async () => {
     const result = await runCli(['-d', 'ok.test', '--json'], { resolvConfPath: '/nonexistent' });
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout).errors[0]).toMatchObject({ source: 'dns', message: expect.stringMatching(/no nameserver/) });
+    expect((JSON.parse(result.stdout) as JsonDocument).errors[0]).toMatchObject({ source: 'dns', message: expect.stringMatching(/no nameserver/) });
   });
   it('colours only when asked or on a TTY, never with NO_COLOR', async () => {
     expect((await r('-d', 'no.test')).stdout).not.toContain('\x1b[');
@@ -119,7 +120,7 @@ describe('the built command', () => {
   it('runs as `node dist/cli.js` with the contract exit codes', async () => {
     const pass = await execa('node', [bin, '-d', 'ok.test', '--resolver', dns.arg, '--json'], { reject: false });
     expect(pass.exitCode).toBe(0);
-    expect(JSON.parse(pass.stdout).status).toBe('pass');
+    expect((JSON.parse(pass.stdout) as JsonDocument).status).toBe('pass');
     const fail = await execa('node', [bin, '-d', 'no.test', '--resolver', dns.arg], { reject: false });
     expect(fail.exitCode).toBe(1);
     expect(fail.stdout).toContain('While processing CAA for no.test: CAA record for no.test prevents issuance');

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertbotFixture, runCertbot, startPebble, type CertbotFixture, type PebbleLab } from './helpers/certbot-lab.js';
 import { startTestDns, type TestDns, type Zone } from './helpers/test-dns.js';
 import { findBinary, requireBinaries } from './helpers/system.js';
+import type { JsonDocument } from '../src/report/json.js';
 
 const available = requireBinaries('certbot end to end', ['certbot', 'pebble', 'openssl']);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,7 +78,7 @@ describe.skipIf(!available)('certbot end to end', () => {
     expect(result.exitCode).toBe(0); // certbot ignores the failing pre-hook...
     const after = await versions(configDir);
     for (const l of Object.keys(before)) expect(after[l], l).toBe(before[l]! + 1); // ...and renews all
-    const status = JSON.parse(await readFile(path.join(stateDir, 'certbot.json'), 'utf8'));
+    const status = JSON.parse(await readFile(path.join(stateDir, 'certbot.json'), 'utf8')) as JsonDocument;
     expect(status.status).toBe('fail');
     expect(status.lineages.filter((l: { status: string }) => l.status === 'fail').map((l: { name: string }) => l.name).sort()).toEqual(['second', 'web']);
     expect(result.all).toMatch(/Hook 'pre-hook' reported error code 1/);
@@ -119,7 +120,7 @@ describe.skipIf(!available)('certbot end to end', () => {
       const after = await versions(configDir);
       for (const l of Object.keys(before)) expect(after[l], l).toBe(before[l]! + 1);
 
-      // certbot exits 1 when a conf is broken (certbot.md §1.5); the wrapper hands that on.
+      // certbot exits 1 when a conf is broken (docs/certbot.md §1.5); the wrapper hands that on.
       await writeFile(path.join(configDir, 'renewal', 'zz-broken.conf'), 'not a conf\n');
       const broken = await execa('node', [bin, 'run', '--resolver', dns.arg, '--caa-identity', 'pebble.test', '--', ...command], {
         env: { ...process.env, ...lab.env }, reject: false, all: true,

@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/check.js';
-import { writeDemoSample } from '../src/demo/demo.js';
+import { writeDemoSample } from '../src/commands/demo.js';
 import { renderMetrics } from '../src/report/metrics.js';
 import { startBlackhole, startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
+import type { JsonDocument } from '../src/report/json.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
@@ -49,7 +50,7 @@ describe('acme.sh pre-hook', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/FAIL\s+blog\.example\.net/);
     expect(result.stderr).toMatch(/stopping acme\.sh's renewal of blog\.example\.net/);
-    const status = JSON.parse(await readFile(path.join(state, 'acme.sh', 'blog.example.net_ecc.json'), 'utf8'));
+    const status = JSON.parse(await readFile(path.join(state, 'acme.sh', 'blog.example.net_ecc.json'), 'utf8')) as JsonDocument;
     expect(status.lineages).toHaveLength(1);
     expect(status.status).toBe('fail');
   });
@@ -89,7 +90,7 @@ describe('certbot pre-hook', () => {
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/certbot renews anyway/);
-    const status = JSON.parse(await readFile(path.join(state, 'certbot.json'), 'utf8'));
+    const status = JSON.parse(await readFile(path.join(state, 'certbot.json'), 'utf8')) as JsonDocument;
     expect(status.lineages.map((l: { name: string; status: string }) => [l.name, l.status]).sort()).toEqual([
       ['api.example.org', 'fail'], ['example.com', 'pass'],
     ]);
@@ -114,7 +115,7 @@ describe('preflight demo', () => {
   });
   it('speaks JSON too', async () => {
     const result = await execa('node', [bin, 'demo', '--json'], { reject: false });
-    const doc = JSON.parse(result.stdout);
+    const doc = JSON.parse(result.stdout) as JsonDocument;
     expect(doc.summary).toEqual({ names: 7, pass: 2, warn: 1, fail: 4, error: 0 });
   });
   it('refuses options that would point it elsewhere', async () => {

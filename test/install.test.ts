@@ -7,9 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withHook, withoutHook } from '../src/install/acme-hooks.js';
+import { withHook, withoutHook } from '../src/commands/acme-hooks.js';
 import { decodeAcmeValue, parseShellConf } from '../src/sources/shellconf.js';
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
+import type { JsonDocument } from '../src/report/json.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const b64 = (s: string) => `__ACME_BASE64__START_${Buffer.from(s).toString('base64')}__ACME_BASE64__END_`;
@@ -68,7 +69,7 @@ describe('install.sh', () => {
     const preflight = path.join(prefix, 'bin', 'preflight');
     const check = await execa(preflight, ['-d', 'ok.test', '--resolver', dns.arg, '--json'], { reject: false, env: { PATH: '/usr/bin:/bin' } });
     expect(check.exitCode).toBe(0);
-    expect(JSON.parse(check.stdout).status).toBe('pass');
+    expect((JSON.parse(check.stdout) as JsonDocument).status).toBe('pass');
     expect(result.all).toContain(`acme.sh pre-hook command: '${preflight}' hook acme.sh`);
   });
   it('drops the certbot pre-hook, pointing at the installed command', async () => {

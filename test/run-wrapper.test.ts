@@ -7,10 +7,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { writeDemoSample } from '../src/demo/demo.js';
-import { parseWrappedCommand } from '../src/run.js';
+import { writeDemoSample } from '../src/commands/demo.js';
+import { parseWrappedCommand } from '../src/commands/run.js';
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
+import type { JsonDocument } from '../src/report/json.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z'); // the sample certificates are due then
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
@@ -125,12 +126,12 @@ describe('certbot', () => {
     try {
       const certbot = path.join(stubs, 'certbot');
       await run(['--status-file', status], [certbot, 'renew', '--dry-run', '--config-dir', sample.configDir]);
-      const doc = JSON.parse(await readFile(status, 'utf8'));
+      const doc = JSON.parse(await readFile(status, 'utf8')) as JsonDocument;
       for (const l of doc.lineages) {
         expect(l.server).toBe('https://acme-staging-v02.api.letsencrypt.org/directory');
         expect(l.accountUri).toBe('https://acme-staging-v02.api.letsencrypt.org/acme/acct/77');
       }
-      expect(doc.lineages.find((l: { name: string }) => l.name === 'api.example.org').names[0].reason).toMatch(/staging/);
+      expect(doc.lineages.find((l) => l.name === 'api.example.org')?.names[0]?.reason).toMatch(/staging/);
     } finally {
       await rm(path.join(sample.configDir, 'accounts', 'acme-staging-v02.api.letsencrypt.org'), { recursive: true, force: true });
     }
@@ -155,7 +156,7 @@ describe('acme.sh command-line overrides', () => {
     const status = path.join(dir, 'staging.json');
     try {
       await run(['--status-file', status], [path.join(stubs, 'acme.sh'), '--cron', '--staging', '--home', sample.acmeHome]);
-      const doc = JSON.parse(await readFile(status, 'utf8'));
+      const doc = JSON.parse(await readFile(status, 'utf8')) as JsonDocument;
       expect(doc.lineages.length).toBeGreaterThan(0);
       for (const l of doc.lineages) {
         expect(l.server).toBe('https://acme-staging-v02.api.letsencrypt.org/directory');
@@ -170,7 +171,7 @@ describe('acme.sh command-line overrides', () => {
     const emptyHome = path.join(dir, 'empty-home');
     await mkdir(emptyHome, { recursive: true });
     await run(['--status-file', status], [path.join(stubs, 'acme.sh'), '--cron', '--home', emptyHome, '--cert-home', sample.acmeHome]);
-    const doc = JSON.parse(await readFile(status, 'utf8'));
+    const doc = JSON.parse(await readFile(status, 'utf8')) as JsonDocument;
     expect(doc.lineages.map((l: { name: string }) => l.name).sort()).toEqual(['*.example.dev', 'blog.example.net']);
   });
 });

@@ -1,8 +1,8 @@
 // From "what the renewal talks to" (a --ca name, a directory URL) to the CAA identities and
 // account rules the check needs. Unknown directories are asked for meta.caaIdentities
 // (RFC 8555 §7.1.1) once per run, with a short timeout.
-import type { CaPolicy } from '../caa/evaluate.js';
-import { AUTHORITIES, findAuthority, normalizeDirectoryUrl, type CertificateAuthority } from './authorities.js';
+import type { CaPolicy } from '../vocabulary.js';
+import { AUTHORITIES, authorityIds, findAuthority, normalizeDirectoryUrl, type CertificateAuthority } from './authorities.js';
 
 /** The CA a renewal will use, with where its CAA identities came from. */
 export interface ResolvedCa {
@@ -38,7 +38,7 @@ export class CaResolver {
     const authority = findAuthority(nameOrUrl);
     const isUrl = /^https?:\/\//i.test(nameOrUrl.trim());
     if (!authority && !isUrl) {
-      return { ok: false, server: null, message: `unknown CA ${JSON.stringify(nameOrUrl)}: use a short name (${knownNames()}) or an ACME directory URL` };
+      return { ok: false, server: null, message: `unknown CA ${JSON.stringify(nameOrUrl)}: use a short name (${authorityIds()}) or an ACME directory URL` };
     }
     const server = isUrl ? nameOrUrl.trim() : authority!.directories[0]!;
     const enforces = authority ? enforcedBy(authority, this.options.now) : true;
@@ -105,9 +105,6 @@ function hostOf(url: string): string {
   }
 }
 
-function knownNames(): string {
-  return 'letsencrypt, letsencrypt-staging, zerossl, google, google-staging, sslcom, buypass, actalis, digicert, ...';
-}
 
 /** GET a JSON document with a hard timeout. */
 async function fetchJson(url: string, timeoutMs: number): Promise<unknown> {

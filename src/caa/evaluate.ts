@@ -1,24 +1,13 @@
 // The CA's CAA decision as a chain of small pure functions, after Boulder's va/caa.go:
 // select the relevant RRset -> sort by tag -> choose the list -> check each record (parse,
-// issuer, accounturi, validationmethods). Rule numbers refer to caa-rules.md. No I/O here.
+// issuer, accounturi, validationmethods). Rule numbers refer to docs/caa-rules.md. No I/O here.
 //
 // Unlike the CA we also carry "depends": when the account or the challenge is unknown to us,
 // a record whose verdict hinges on it is neither a pass nor a refusal.
-import type { CaaFailed, CaaFound, CaaLookup } from '../dns/resolver.js';
-import type { CaaRecord } from '../dns/wire.js';
-import { parseIssueValue, type CaaParameter, type ParsedValue } from './parse.js';
-
-/** What the CA accepts. */
-export interface CaPolicy {
-  /** CAA identities (issuer domains) the CA accepts; compared byte-exactly (rule 13). */
-  identities: string[];
-  /** Account URI prefixes the CA accepts for one account id (rule 14). */
-  accountUriPrefixes: string[];
-  /** Account URI prefixes of the other known CAs (their accounts never match this CA). */
-  otherAccountUriPrefixes: string[];
-  /** Whether the CA enforces RFC 8657 accounturi/validationmethods today. */
-  enforcesRfc8657: boolean;
-}
+import type { CaaFailed, CaaFound, CaaLookup } from '../dns/lookup.js';
+import type { OwnedCaaRecord } from '../dns/wire.js';
+import { CHALLENGE_TYPES, CRITICAL_FLAG_BITS, isChallengeType, type CaPolicy } from '../vocabulary.js';
+import { parseIssueValue, type CaaParameter, type ParsedFailure, type ParsedOk } from './parse.js';
 
 /** What the renewal will present. null = not known to us. */
 export interface IssuanceContext {
@@ -26,12 +15,10 @@ export interface IssuanceContext {
   method: string | null;
 }
 
-/** Challenge types the CA knows (rule 15; Boulder core.AcmeChallenge.IsValid). */
-export const CA_METHODS = ['http-01', 'dns-01', 'tls-alpn-01', 'dns-account-01', 'dns-persist-01'];
-
 /** Property tags the CA recognises and then ignores (rule 7). */
 export const RECOGNISED_IGNORED_TAGS = ['iodef', 'issuemail', 'issuevmc'];
 
+/** A record's or a set's answer: authorizes, refuses, or hinges on what we do not know. */
 export type Tristate = 'pass' | 'fail' | 'depends';
 
 export interface AccountCheck {
@@ -54,39 +41,49 @@ export interface MethodCheck {
   allows: string[];
 }
 
-export type RecordRole =
-  | 'candidate' // in the chosen list: must authorize
-  | 'not-applicable' // issue/issuewild not in the chosen list (rule 9)
-  | 'recognised' // iodef, issuemail, issuevmc (rule 7)
-  | 'unknown' // unknown tag, not critical (rule 7)
-  | 'critical-unknown'; // unknown tag with flag 128 or 1 (rules 7, 8)
+/** Rule 7's sorting of one record, before the list is chosen. */
+export type TagRole = 'issue' | 'issuewild' | 'recognised' | 'unknown' | 'critical-unknown';
 
-export interface RecordAssessment {
-  record: CaaRecord & { owner: string };
-  /** ASCII-lowercased property tag (rule 7). */
-  tag: string;
-  role: RecordRole;
-  parsed: ParsedValue | null;
-  issuerMatches: boolean | null;
-  account: AccountCheck | null;
-  method: MethodCheck | null;
-  /** For candidates: does this record authorize the request? */
-  verdict: Tristate | null;
-  /** True when the record passes only because the CA does not enforce RFC 8657 yet. */
-  passesUnenforced: boolean;
-}
+/** How far a candidate record got through rule 11's checks, with what each step found. */
+export type CandidateCheck =
+  /** Rule 12: the value does not parse; the record is skipped. */
+  | { step: 'parse'; parsed: ParsedFailure }
+  /** Rule 13: it parses but names another issuer. */
+  | { step: 'issuer'; parsed: ParsedOk }
+  /** Rules 14-15: it names this CA; the RFC 8657 parameters decide. */
+  | { step: 'parameters'; parsed: ParsedOk; account: AccountCheck; method: MethodCheck; passesUnenforced: boolean };
 
+/** A record of the relevant RRset as judged; only candidates (the chosen list) carry a verdict. */
+export type RecordAssessment =
+  | { role: 'candidate'; record: OwnedCaaRecord; tag: string; check: CandidateCheck; verdict: Tristate }
+  | {
+      /** not-applicable: issue/issuewild outside the chosen list (rule 9); the others as in rule 7. */
+      role: 'not-applicable' | 'recognised' | 'unknown' | 'critical-unknown';
+      record: OwnedCaaRecord;
+      tag: string;
+    };
+
+export type CandidateAssessment = Extract<RecordAssessment, { role: 'candidate' }>;
+
+/** The verdict on a relevant RRset (rules 8-11), each outcome with the reasons it can have. */
+export type RrsetVerdict =
+  | { outcome: 'refuse'; why: 'critical-unknown' | 'not-authorized' }
+  | { outcome: 'allow'; why: 'no-relevant-records' | 'authorized' }
+  | { outcome: 'depends'; why: 'depends' };
+
+/** The verdict on a relevant RRset with everything it rests on. */
+export type RrsetEvaluation = RrsetVerdict & {
+  levels: CaaLookup[];
+  relevant: CaaFound;
+  list: 'issue' | 'issuewild';
+  assessments: RecordAssessment[];
+};
+
+/** The CA's decision for one name: no CAA anywhere, a failed lookup (rule 6), or a judged RRset. */
 export type Evaluation =
   | { outcome: 'allow'; why: 'no-caa'; levels: CaaLookup[] }
-  | {
-      outcome: 'allow' | 'refuse' | 'depends';
-      why: 'critical-unknown' | 'no-relevant-records' | 'authorized' | 'not-authorized' | 'depends';
-      levels: CaaLookup[];
-      relevant: CaaFound;
-      list: 'issue' | 'issuewild';
-      assessments: RecordAssessment[];
-    }
-  | { outcome: 'lookup-error'; why: 'lookup-error'; levels: CaaLookup[]; failed: CaaFailed };
+  | { outcome: 'lookup-error'; why: 'lookup-error'; levels: CaaLookup[]; failed: CaaFailed }
+  | RrsetEvaluation;
 
 /** ASCII-only lowercase: the CA lowercases tags with Go's strings.ToLower on escaped ASCII. */
 export function asciiLower(s: string): string {
@@ -99,23 +96,26 @@ export function asciiLower(s: string): string {
  */
 export function selectRelevant(levels: CaaLookup[]): CaaFound | CaaFailed | null {
   for (const level of levels) {
-    if (level.kind === 'error') return level;
-    if (level.kind === 'records') return level;
+    if (level.kind === 'error' || level.kind === 'records') return level;
   }
   return null;
 }
 
-/** Rule 7: which role a record plays before list selection. */
-export function tagRole(record: CaaRecord): 'issue' | 'issuewild' | 'recognised' | 'unknown' | 'critical-unknown' {
+/** Whether flags make an unknown property critical: bit 128, or bit 1 which the CA also honours (rule 7). */
+export function isCritical(flags: number): boolean {
+  return (flags & CRITICAL_FLAG_BITS) !== 0;
+}
+
+/** Rule 7: which role a record plays before list selection (tags compared case-insensitively). */
+export function tagRole(record: { flags: number; tag: string }): TagRole {
   const tag = asciiLower(record.tag);
   if (tag === 'issue' || tag === 'issuewild') return tag;
   if (RECOGNISED_IGNORED_TAGS.includes(tag)) return 'recognised';
-  // Rule 7: bit 128 is the critical flag; Boulder also honours bit 1, a common misreading.
-  return (record.flags & (128 | 1)) !== 0 ? 'critical-unknown' : 'unknown';
+  return isCritical(record.flags) ? 'critical-unknown' : 'unknown';
 }
 
 /** Rule 9: wildcards use issuewild when there is at least one, else issue; others use issue. */
-export function chooseList(records: CaaRecord[], wildcard: boolean): 'issue' | 'issuewild' {
+export function chooseList(records: Array<{ flags: number; tag: string }>, wildcard: boolean): 'issue' | 'issuewild' {
   return wildcard && records.some((r) => tagRole(r) === 'issuewild') ? 'issuewild' : 'issue';
 }
 
@@ -152,17 +152,22 @@ function couldBeAccountOf(value: string, policy: Pick<CaPolicy, 'accountUriPrefi
 }
 
 /** Rule 14: exact lowercase `accounturi`; absent matches any; two or more never match. */
-export function checkAccountUri(parameters: CaaParameter[], accountUri: string | null, policy: Pick<CaPolicy, 'accountUriPrefixes' | 'otherAccountUriPrefixes'>): AccountCheck {
+export function checkAccountUri(
+  parameters: CaaParameter[],
+  accountUri: string | null,
+  policy: Pick<CaPolicy, 'accountUriPrefixes' | 'otherAccountUriPrefixes'>,
+): AccountCheck {
   const values = parameters.filter((p) => p.tag === 'accounturi').map((p) => p.value);
-  if (values.length === 0) return { result: 'absent', values, accepted: [] };
-  if (values.length > 1) return { result: 'duplicate', values, accepted: [] };
+  const [value, second] = values;
+  if (value === undefined) return { result: 'absent', values, accepted: [] };
+  if (second !== undefined) return { result: 'duplicate', values, accepted: [] };
   if (accountUri === null) {
     // Unknown account: still certain when the value can name no account of this CA at all.
-    return { result: couldBeAccountOf(values[0]!, policy) ? 'unknown-account' : 'mismatch', values, accepted: [] };
+    return { result: couldBeAccountOf(value, policy) ? 'unknown-account' : 'mismatch', values, accepted: [] };
   }
   const accepted = acceptedAccountUris(accountUri, policy);
   // Boulder also requires url.Parse to succeed; any value equal to an accepted URI does.
-  return { result: accepted.includes(values[0]!) ? 'match' : 'mismatch', values, accepted };
+  return { result: accepted.includes(value) ? 'match' : 'mismatch', values, accepted };
 }
 
 /**
@@ -172,10 +177,11 @@ export function checkAccountUri(parameters: CaaParameter[], accountUri: string |
  */
 export function checkValidationMethods(parameters: CaaParameter[], method: string | null): MethodCheck {
   const values = parameters.filter((p) => p.tag === 'validationmethods').map((p) => p.value);
-  const blank = { listed: [] as string[], skipped: [] as string[], malformed: null, allows: [] as string[] };
-  if (values.length === 0) return { result: 'absent', ...blank, allows: [...CA_METHODS] };
-  if (values.length > 1) return { result: 'duplicate', ...blank };
-  const listed = values[0]!.split(',');
+  const [value, second] = values;
+  const blank = { listed: [], skipped: [], malformed: null };
+  if (value === undefined) return { result: 'absent', ...blank, allows: [...CHALLENGE_TYPES] };
+  if (second !== undefined) return { result: 'duplicate', ...blank, allows: [] };
+  const listed = value.split(',');
   const skipped: string[] = [];
   const allows: string[] = [];
   let malformed: string | null = null;
@@ -184,7 +190,7 @@ export function checkValidationMethods(parameters: CaaParameter[], method: strin
       malformed = element;
       break;
     }
-    if (!CA_METHODS.includes(element)) skipped.push(element);
+    if (!isChallengeType(element)) skipped.push(element);
     else if (!allows.includes(element)) allows.push(element);
   }
   const base = { listed, skipped, malformed, allows };
@@ -195,35 +201,36 @@ export function checkValidationMethods(parameters: CaaParameter[], method: strin
 }
 
 /** Rule 11: a candidate record authorizes when it parses, names the CA, and both RFC 8657 checks pass. */
-export function assessCandidate(
-  record: CaaRecord & { owner: string },
-  policy: CaPolicy,
-  context: IssuanceContext,
-): RecordAssessment {
+export function assessCandidate(record: OwnedCaaRecord, policy: CaPolicy, context: IssuanceContext): CandidateAssessment {
   const parsed = parseIssueValue(record.value);
-  const base: RecordAssessment = {
-    record, tag: asciiLower(record.tag), role: 'candidate', parsed,
-    issuerMatches: null, account: null, method: null, verdict: 'fail', passesUnenforced: false,
-  };
-  if (!parsed.ok) return base; // rule 12: a record that does not parse is skipped
-  const matches = issuerMatches(parsed.issuer, policy.identities);
+  const base = { role: 'candidate', record, tag: asciiLower(record.tag) } as const;
+  if (!parsed.ok) return { ...base, check: { step: 'parse', parsed }, verdict: 'fail' }; // rule 12: skipped
+  if (!issuerMatches(parsed.issuer, policy.identities)) return { ...base, check: { step: 'issuer', parsed }, verdict: 'fail' };
   const account = checkAccountUri(parsed.parameters, context.accountUri, policy);
   const method = checkValidationMethods(parsed.parameters, context.method);
-  const accountState = stateOf(account.result);
-  const methodState = stateOf(method.result);
-  let verdict: Tristate = !matches ? 'fail' : worst(accountState, methodState);
-  let passesUnenforced = false;
-  if (matches && verdict !== 'pass' && !policy.enforcesRfc8657) {
-    passesUnenforced = true;
-    verdict = 'pass';
-  }
-  return { ...base, issuerMatches: matches, account, method, verdict, passesUnenforced };
+  const enforced = worst(stateOf(account.result), stateOf(method.result));
+  // A CA that does not enforce RFC 8657 yet issues whatever the parameters say.
+  const passesUnenforced = enforced !== 'pass' && !policy.enforcesRfc8657;
+  return {
+    ...base,
+    check: { step: 'parameters', parsed, account, method, passesUnenforced },
+    verdict: passesUnenforced ? 'pass' : enforced,
+  };
 }
 
 function stateOf(result: AccountCheck['result'] | MethodCheck['result']): Tristate {
-  if (result === 'absent' || result === 'match') return 'pass';
-  if (result === 'unknown-account' || result === 'unknown-method') return 'depends';
-  return 'fail';
+  switch (result) {
+    case 'absent':
+    case 'match':
+      return 'pass';
+    case 'unknown-account':
+    case 'unknown-method':
+      return 'depends';
+    case 'mismatch':
+    case 'duplicate':
+    case 'malformed':
+      return 'fail';
+  }
 }
 
 function worst(a: Tristate, b: Tristate): Tristate {
@@ -232,43 +239,42 @@ function worst(a: Tristate, b: Tristate): Tristate {
   return 'pass';
 }
 
-/** Rules 6-16 over the per-level lookups of one name (full name first, TLD last). */
-export function evaluateCaa(
-  levels: CaaLookup[],
-  wildcard: boolean,
+/** Rules 7-9: judge every record of the relevant RRset; only the chosen list's are candidates. */
+export function assessRecords(
+  records: OwnedCaaRecord[],
+  list: 'issue' | 'issuewild',
   policy: CaPolicy,
   context: IssuanceContext,
-): Evaluation {
+): RecordAssessment[] {
+  return records.map((record): RecordAssessment => {
+    const role = tagRole(record);
+    const tag = asciiLower(record.tag);
+    if (role === 'issue' || role === 'issuewild') {
+      return role === list ? assessCandidate(record, policy, context) : { role: 'not-applicable', record, tag };
+    }
+    return { role, record, tag };
+  });
+}
+
+/** Rules 8, 10 and 11: the set's verdict from its judged records. */
+export function rrsetVerdict(assessments: RecordAssessment[]): RrsetVerdict {
+  // Rule 8: a critical unknown tag refuses before any issue record is looked at.
+  if (assessments.some((a) => a.role === 'critical-unknown')) return { outcome: 'refuse', why: 'critical-unknown' };
+  const candidates = assessments.filter((a): a is CandidateAssessment => a.role === 'candidate');
+  // Rule 10: an empty chosen list allows.
+  if (candidates.length === 0) return { outcome: 'allow', why: 'no-relevant-records' };
+  // Rule 11: records are OR-ed; one that authorizes is enough.
+  if (candidates.some((a) => a.verdict === 'pass')) return { outcome: 'allow', why: 'authorized' };
+  if (candidates.some((a) => a.verdict === 'depends')) return { outcome: 'depends', why: 'depends' };
+  return { outcome: 'refuse', why: 'not-authorized' };
+}
+
+/** Rules 6-16 over the per-level lookups of one name (full name first, TLD last). */
+export function evaluateCaa(levels: CaaLookup[], wildcard: boolean, policy: CaPolicy, context: IssuanceContext): Evaluation {
   const selected = selectRelevant(levels);
   if (selected === null) return { outcome: 'allow', why: 'no-caa', levels };
   if (selected.kind === 'error') return { outcome: 'lookup-error', why: 'lookup-error', levels, failed: selected };
-
   const list = chooseList(selected.records, wildcard);
-  const assessments = selected.records.map((record): RecordAssessment => {
-    const role = tagRole(record);
-    if (role === 'issue' || role === 'issuewild') {
-      if (role === list) return assessCandidate(record, policy, context);
-      return blankAssessment(record, 'not-applicable');
-    }
-    return blankAssessment(record, role);
-  });
-  const common = { levels, relevant: selected, list, assessments };
-  // Rule 8: a critical unknown tag refuses before any issue record is looked at.
-  if (assessments.some((a) => a.role === 'critical-unknown')) {
-    return { outcome: 'refuse', why: 'critical-unknown', ...common };
-  }
-  const candidates = assessments.filter((a) => a.role === 'candidate');
-  // Rule 10: an empty chosen list allows.
-  if (candidates.length === 0) return { outcome: 'allow', why: 'no-relevant-records', ...common };
-  // Rule 11: records are OR-ed; one that authorizes is enough.
-  if (candidates.some((a) => a.verdict === 'pass')) return { outcome: 'allow', why: 'authorized', ...common };
-  if (candidates.some((a) => a.verdict === 'depends')) return { outcome: 'depends', why: 'depends', ...common };
-  return { outcome: 'refuse', why: 'not-authorized', ...common };
-}
-
-function blankAssessment(record: CaaRecord & { owner: string }, role: RecordRole): RecordAssessment {
-  return {
-    record, tag: asciiLower(record.tag), role, parsed: null,
-    issuerMatches: null, account: null, method: null, verdict: null, passesUnenforced: false,
-  };
+  const assessments = assessRecords(selected.records, list, policy, context);
+  return { ...rrsetVerdict(assessments), levels, relevant: selected, list, assessments };
 }

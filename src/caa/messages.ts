@@ -1,6 +1,6 @@
-// The CA's own wording for CAA problems (caa-rules.md §4.1), so a report can quote exactly
+// The CA's own wording for CAA problems (docs/caa-rules.md §2.1), so a report can quote exactly
 // what the renewal would print.
-import type { CaaFailed } from '../dns/resolver.js';
+import type { CaaFailed } from '../dns/lookup.js';
 
 export const PROBLEM_CAA = 'urn:ietf:params:acme:error:caa';
 export const PROBLEM_DNS = 'urn:ietf:params:acme:error:dns';
@@ -45,12 +45,12 @@ export function edeSummary(code: number): string {
   return EDE_SUMMARIES[code] ?? `Unknown Extended DNS Error code ${code}`;
 }
 
-/** Rule 19 / §4.1: the refusal the CA sends, naming the identifier and where the RRset was found. */
+/** Rule 19 / §2.1: the refusal the CA sends, naming the identifier and where the RRset was found. */
 export function refusalProblem(identifier: string, foundAt: string): CaProblem {
   return { type: PROBLEM_CAA, detail: `While processing CAA for ${identifier}: CAA record for ${foundAt} prevents issuance` };
 }
 
-/** §4.1: the text after "While processing CAA for X: " for a lookup error (bdns Error.Error). */
+/** §2.1: the text after "While processing CAA for X: " for a lookup error (bdns Error.Error). */
 export function dnsProblemText(failed: CaaFailed): string {
   const q = failed.name;
   switch (failed.cause) {

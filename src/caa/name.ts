@@ -1,5 +1,6 @@
-// Identifier handling before any lookup: caa-rules.md rules 1 and 2.
+// Identifier handling before any lookup: docs/caa-rules.md rules 1 and 2.
 import { domainToASCII, domainToUnicode } from 'node:url';
+import { isIpAddress } from '../vocabulary.js';
 
 /** An identifier ready for CAA checking. */
 export interface CheckName {
@@ -33,8 +34,11 @@ export function toCheckName(input: string): CheckName {
   if (bad !== undefined) {
     throw new Error(`${JSON.stringify(input)} has an invalid label ${JSON.stringify(bad)}`);
   }
-  if (/^[\d.]+$/.test(ascii) || ascii.includes(':')) {
+  if (isIpAddress(ascii)) {
     throw new Error(`${JSON.stringify(input)} is an IP address; the CA does not check CAA for IP identifiers`);
+  }
+  if (/^\d+$/.test(ascii.slice(ascii.lastIndexOf('.') + 1))) {
+    throw new Error(`${JSON.stringify(input)} ends in an all-numeric label, which no TLD is`);
   }
   const unicodeForm = domainToUnicode(ascii);
   return {
@@ -43,12 +47,6 @@ export function toCheckName(input: string): CheckName {
     wildcard,
     unicode: unicodeForm !== ascii ? (wildcard ? '*.' : '') + unicodeForm : null,
   };
-}
-
-/** An IP address identifier (the CA skips CAA for these, caa-rules.md §0). */
-export function isIpIdentifier(input: string): boolean {
-  const bare = input.trim().replace(/^\[|\]$/g, '');
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(bare) || (bare.includes(':') && /^[0-9a-f:.]+$/i.test(bare));
 }
 
 /** Rule 2: the full name and every parent down to the single-label TLD; never the root. */

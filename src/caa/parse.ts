@@ -1,4 +1,4 @@
-// Parsing issue/issuewild values exactly as the CA does (caa-rules.md rule 12), keeping enough
+// Parsing issue/issuewild values exactly as the CA does (docs/caa-rules.md rule 12), keeping enough
 // detail to say which character of which parameter made a record void.
 
 /** One `tag=value` parameter, in record order (duplicates matter: rules 14 and 15). */
@@ -12,9 +12,21 @@ export type ParseFailure =
   | { kind: 'tag-char'; piece: string; index: number; char: string }
   | { kind: 'value-char'; piece: string; index: number; char: string };
 
-export type ParsedValue =
-  | { ok: true; issuer: string; parameters: CaaParameter[] }
-  | { ok: false; issuer: string; failure: ParseFailure };
+/** A value that parses: the issuer domain and its parameters. */
+export interface ParsedOk {
+  ok: true;
+  issuer: string;
+  parameters: CaaParameter[];
+}
+
+/** A value that does not parse (the CA skips the record), with the first offending piece. */
+export interface ParsedFailure {
+  ok: false;
+  issuer: string;
+  failure: ParseFailure;
+}
+
+export type ParsedValue = ParsedOk | ParsedFailure;
 
 /** Only SP and HTAB count as whitespace (rule 12.2). */
 function trimWsp(s: string): string {

@@ -1,15 +1,15 @@
 // `preflight acme-hooks add|remove`: put the pre-hook into existing acme.sh certificate confs,
 // or take it out. acme.sh keeps hooks per certificate and has no command to change one without
-// re-issuing (acmesh.md §5), so the conf is edited: backup first, our hook chained in front of
+// re-issuing (docs/acme-sh.md §5), so the conf is edited: backup first, our hook chained in front of
 // any existing one, the same base64 encoding acme.sh writes. Only on explicit request.
 import { copyFile, readFile, rm, stat } from 'node:fs/promises';
-import { writeFileAtomic } from '../fsutil.js';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../options.js';
+import { writeFileAtomic } from '../fsutil.js';
 import { printableLine } from '../report/escape.js';
-import type { CliIo } from '../session.js';
 import { defaultAcmeHomes, readAcmeHome } from '../sources/acmesh.js';
 import { decodeAcmeValue, encodeAcmeValue, parseShellConf } from '../sources/shellconf.js';
+import { UsageError } from './options.js';
+import type { CliIo } from './session.js';
 
 export const DEFAULT_HOOK_COMMAND = 'preflight hook acme.sh';
 

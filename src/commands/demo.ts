@@ -4,12 +4,12 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseCheckOptions, UsageError } from '../options.js';
-import { emitReport, executeCheck, type CliIo } from '../session.js';
-import { startDnsServer } from './dns-server.js';
+import { startDnsServer } from '../demo/dns-server.js';
+import { parseCheckOptions, UsageError } from './options.js';
+import { emitReport, executeCheck, type CliIo } from './session.js';
 import {
   ACME_CA_CONFS, ACME_CERTS, CERTBOT_LINEAGES, certbotRenewalConf, DEMO_ACCOUNT_ID, DEMO_ACCOUNT_URI, DEMO_ZONE,
-} from './sample.js';
+} from '../demo/sample.js';
 
 /** Write the sample certbot config dir and acme.sh home under root. */
 export async function writeDemoSample(root: string): Promise<{ configDir: string; acmeHome: string }> {

@@ -1,12 +1,12 @@
 // `preflight hook certbot|acme.sh`: the pre-hooks. They report where an admin will see it —
 // stderr, syslog/journal and a JSON status file — because certbot hides a hook's output under
-// -q and renews anyway (certbot.md §0), while acme.sh aborts the certificate whose pre-hook
-// fails (acmesh.md §5): so the acme.sh hook exits non-zero only when the CA would refuse.
+// -q and renews anyway (docs/certbot.md §0), while acme.sh aborts the certificate whose pre-hook
+// fails (docs/acme-sh.md §5): so the acme.sh hook exits non-zero only when the CA would refuse.
 import os from 'node:os';
 import path from 'node:path';
 import { parseCheckOptions, UsageError, type CheckOptions } from './options.js';
 import { emitReport, executeCheck, type CliIo } from './session.js';
-import { selectLineages } from './sources/select.js';
+import { selectLineages } from '../sources/select.js';
 
 /** Where hook status files go: /var/lib/caa-preflight as root, else the user's state dir. */
 export function defaultStatusDir(env: NodeJS.ProcessEnv): string {
@@ -43,7 +43,7 @@ async function runHook(argv: string[], io: CliIo): Promise<number> {
   if (client === 'certbot') {
     // certbot runs pre-hooks only when a lineage is due, and tells them nothing else: check the due ones.
     const certbotOptions = { ...options, due: true, statusFile: parsed.statusFile ?? path.join(stateDir, 'certbot.json') };
-    const report = await executeCheck(certbotOptions, io, await selectLineages(certbotOptions, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() }, 'certbot'));
+    const report = await executeCheck(certbotOptions, io, await selectLineages({ ...certbotOptions, only: 'certbot' }, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() }));
     await emitReport(report, certbotOptions, io, 'stderr');
     if (report.status === 'fail') {
       io.stderr.write(

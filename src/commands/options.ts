@@ -2,13 +2,12 @@
 // one line and exits 64 before anything touches the network.
 import { parseArgs } from 'node:util';
 import { domainToASCII } from 'node:url';
-import { parseResolverAddress } from './dns/resolvconf.js';
-import type { ServerAddress } from './dns/transport.js';
-import { AUTHORITIES, findAuthority } from './ca/authorities.js';
-import { normalizeIdentity } from './ca/resolve.js';
-import { isIpIdentifier, toCheckName } from './caa/name.js';
-
-export const CHALLENGES = ['http-01', 'dns-01', 'tls-alpn-01', 'dns-account-01', 'dns-persist-01'];
+import { authorityIds, findAuthority } from '../ca/authorities.js';
+import { normalizeIdentity } from '../ca/resolve.js';
+import { toCheckName } from '../caa/name.js';
+import { parseResolverAddress } from '../dns/resolvconf.js';
+import type { ServerAddress } from '../dns/transport.js';
+import { CHALLENGE_TYPES, isChallengeType, isIpAddress } from '../vocabulary.js';
 
 /** A mistake in how the command was called (exit 64). */
 export class UsageError extends Error {
@@ -31,6 +30,10 @@ export interface CheckOptions {
   timeoutMs: number | null;
   retries: number | null;
   concurrency: number;
+  /** Ask every authoritative server directly (null: the default, on). */
+  authoritative: boolean | null;
+  /** Port authoritative servers are asked on (53; test labs use others). */
+  authoritativePort: number;
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -59,6 +62,9 @@ const OPTION_SPEC = {
   timeout: { type: 'string' },
   retries: { type: 'string' },
   concurrency: { type: 'string' },
+  authoritative: { type: 'boolean' },
+  'no-authoritative': { type: 'boolean' },
+  'authoritative-port': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   verbose: { type: 'boolean', short: 'v' },
@@ -87,7 +93,7 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
   }
   const domains = v.domain ?? [];
   for (const d of domains) {
-    if (isIpIdentifier(d)) continue;
+    if (isIpAddress(d)) continue;
     try {
       toCheckName(d);
     } catch (err) {
@@ -101,11 +107,11 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
     throw new UsageError('--account-uri and --challenge apply to -d names (lineages carry their own)');
   }
   const challenge = v.challenge ?? null;
-  if (challenge !== null && !CHALLENGES.includes(challenge)) {
-    throw new UsageError(`--challenge must be one of ${CHALLENGES.join(', ')} (got ${JSON.stringify(challenge)})`);
+  if (challenge !== null && !isChallengeType(challenge)) {
+    throw new UsageError(`--challenge must be one of ${CHALLENGE_TYPES.join(', ')} (got ${JSON.stringify(challenge)})`);
   }
   if (v.ca !== undefined && !/^https?:\/\//i.test(v.ca) && findAuthority(v.ca) === null) {
-    throw new UsageError(`--ca ${JSON.stringify(v.ca)} is not a CA short name (${AUTHORITIES.map((a) => a.id).join(', ')}) or an ACME directory URL`);
+    throw new UsageError(`--ca ${JSON.stringify(v.ca)} is not a CA short name (${authorityIds()}) or an ACME directory URL`);
   }
   const accountUri = v['account-uri'] ?? null;
   if (accountUri !== null && !/^https?:\/\/\S+$/.test(accountUri)) {
@@ -115,6 +121,7 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
   if (format !== 'text' && format !== 'json' && format !== 'prometheus') {
     throw new UsageError(`--format must be text, json or prometheus (got ${JSON.stringify(format)})`);
   }
+  if (v.authoritative && v['no-authoritative']) throw new UsageError('--authoritative and --no-authoritative contradict each other');
   if (format === 'prometheus' && !v['metrics-file']) throw new UsageError('--format prometheus needs --metrics-file FILE');
   if (v.json && format !== 'json') throw new UsageError('--json conflicts with --format ' + format);
   const resolvers = (v.resolver ?? []).map((r) => {
@@ -144,6 +151,8 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
     timeoutMs: v.timeout === undefined ? null : intOption('--timeout', v.timeout, 1, 60_000),
     retries: v.retries === undefined ? null : intOption('--retries', v.retries, 0, 10),
     concurrency: v.concurrency === undefined ? 16 : intOption('--concurrency', v.concurrency, 1, 256),
+    authoritative: v['no-authoritative'] ? false : v.authoritative ? true : null,
+    authoritativePort: v['authoritative-port'] === undefined ? 53 : intOption('--authoritative-port', v['authoritative-port'], 1, 65535),
     json: format === 'json',
     quiet: v.quiet ?? false,
     verbose: v.verbose ?? false,

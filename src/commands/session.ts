@@ -1,18 +1,23 @@
 // One check, start to finish, shared by every command (check, run, hook, demo): resolver set-up
 // from the options, lineage selection, the check, and the outputs the options ask for.
-import { checkLineages, type Report, type SourceError } from './check.js';
-import { CaResolver } from './ca/resolve.js';
-import { readResolvConf } from './dns/resolvconf.js';
-import { Resolver } from './dns/resolver.js';
-import { formatServer } from './dns/transport.js';
+import { CaResolver } from '../ca/resolve.js';
+import { checkLineages, type Report } from '../check.js';
+import { readResolvConf } from '../dns/resolvconf.js';
+import { AuthorityClient } from '../dns/authority.js';
+import { AuthoritativeView } from '../dns/authoritative.js';
+import { Delegations } from '../dns/delegation.js';
+import { Limiter } from '../dns/limiter.js';
+import { Resolver, type QueryEvent } from '../dns/resolver.js';
+import { formatServer } from '../dns/transport.js';
+import { writeFileAtomic } from '../fsutil.js';
+import { renderJson } from '../report/json.js';
+import { renderMetrics } from '../report/metrics.js';
+import { logToSyslog } from '../report/syslog.js';
+import { renderText } from '../report/text.js';
+import { DEFAULT_CONFIG_DIR, selectLineages, type Selection } from '../sources/select.js';
+import type { SourceError } from '../vocabulary.js';
+import { VERSION } from '../version.js';
 import type { CheckOptions } from './options.js';
-import { renderJson } from './report/json.js';
-import { writeFileAtomic } from './fsutil.js';
-import { renderMetrics } from './report/metrics.js';
-import { logToSyslog } from './report/syslog.js';
-import { renderText } from './report/text.js';
-import { DEFAULT_CONFIG_DIR, selectLineages, type Selection } from './sources/select.js';
-import { VERSION } from './version.js';
 
 /** Where a run writes and what it may consult; injectable for tests. */
 export interface CliIo {
@@ -32,22 +37,27 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
   const errors: SourceError[] = [...selection.errors];
   const caResolver = new CaResolver({ identityOverride: options.caaIdentities, now: io.now(), directoryTimeoutMs: 5000 });
   let resolver: Resolver | null = null;
+  let authority: AuthoritativeView | null = null;
+  let client: AuthorityClient | null = null;
+  const timeoutMs = options.timeoutMs ?? system.timeoutMs ?? 5000;
+  const retries = options.retries ?? (system.attempts !== null ? system.attempts - 1 : 2);
+  const trace = options.verbose && !options.json
+    ? (e: QueryEvent) => io.stderr.write(`dns: ${e.name} @${e.server} ${e.transport}: ${e.outcome} (${Math.round(e.ms)} ms)\n`)
+    : undefined;
   if (servers.length === 0) {
     errors.push({ source: 'dns', path: io.resolvConfPath ?? '/etc/resolv.conf', message: 'no nameserver found; give --resolver ADDR' });
   } else {
-    resolver = new Resolver({
-      servers,
-      timeoutMs: options.timeoutMs ?? system.timeoutMs ?? 5000,
-      retries: options.retries ?? (system.attempts !== null ? system.attempts - 1 : 2),
-      concurrency: options.concurrency,
-      onQuery: options.verbose && !options.json
-        ? (e) => io.stderr.write(`dns: ${e.name} CAA @${e.server} ${e.transport}: ${e.outcome} (${Math.round(e.ms)} ms)\n`)
-        : undefined,
-    });
+    const limiter = new Limiter(options.concurrency);
+    resolver = new Resolver({ servers, timeoutMs, retries, concurrency: options.concurrency, limiter, onQuery: trace });
+    if (options.authoritative ?? true) {
+      client = new AuthorityClient({ timeoutMs, retries, limiter, port: options.authoritativePort, onQuery: trace });
+      authority = new AuthoritativeView(client, new Delegations(client, resolver), resolver, io.now());
+    }
   }
-  const report = await checkLineages(selection.lineages, { resolver, caResolver }, errors);
+  const report = await checkLineages(selection.lineages, { resolver, caResolver, authority }, errors);
   if (resolver && options.verbose && !options.json) {
-    io.stderr.write(`dns: ${resolver.queriesSent} queries to ${servers.map(formatServer).join(', ')}\n`);
+    const direct = client ? ` and ${client.queriesSent} to authoritative servers` : '';
+    io.stderr.write(`dns: ${resolver.queriesSent} queries to ${servers.map(formatServer).join(', ')}${direct}\n`);
   }
   return report;
 }

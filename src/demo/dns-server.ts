@@ -27,6 +27,12 @@ export type NameSpec =
       noRecursion?: boolean;
       /** Answer after this many milliseconds. */
       delayMs?: number;
+      /** NS records at this name (so discovery of authoritative servers can start here). */
+      ns?: string[];
+      /** A records at this name (the addresses of those servers). */
+      a?: string[];
+      /** A DS record at this name: the zone is DNSSEC-signed. */
+      ds?: boolean;
     };
 
 export type Zone = Record<string, NameSpec>;
@@ -108,6 +114,11 @@ function answer(zone: Zone, qname: string, qtype: string, transport: 'udp' | 'tc
       for (const text of spec?.caa ?? []) {
         answers.push({ name, type: 'UNKNOWN_257', class: 'IN', ttl: 60, data: caaRdata.encode(caa(text)) } as never);
       }
+    }
+    if (qtype === 'NS') for (const host of spec?.ns ?? []) answers.push({ name, type: 'NS', class: 'IN', ttl: 60, data: host });
+    if (qtype === 'A') for (const address of spec?.a ?? []) answers.push({ name, type: 'A', class: 'IN', ttl: 60, data: address });
+    if (qtype === 'DS' && spec?.ds) {
+      answers.push({ name, type: 'DS', class: 'IN', ttl: 60, data: { keyTag: 1, algorithm: 13, digestType: 2, digest: Buffer.alloc(32, 1) } });
     }
     return { ...base, flags: ra };
   }

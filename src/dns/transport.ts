@@ -17,6 +17,8 @@ export class TransportError extends Error {
     readonly kind: 'timeout' | 'network',
     message: string,
     readonly server: ServerAddress,
+    /** The system error code (ECONNREFUSED, ENETUNREACH, ...) of a network failure. */
+    readonly code: string | null = null,
   ) {
     super(message);
     this.name = 'TransportError';
@@ -39,7 +41,11 @@ function answersQuery(reply: DecodedResponse, id: number, name: string, type: nu
   return reply.question.type === type && reply.question.name.toLowerCase() === name.toLowerCase();
 }
 
-/** Send a query over UDP from a fresh random port and wait for the matching reply. */
+/**
+ * Send a query over UDP from a fresh random port and wait for the matching reply. The socket is
+ * connected, so a closed port comes back at once (ECONNREFUSED) instead of as a timeout, and the
+ * kernel already drops datagrams from anyone but the server.
+ */
 export function exchangeUdp(
   server: ServerAddress,
   query: Buffer,
@@ -59,7 +65,7 @@ export function exchangeUdp(
       () => finish(() => reject(new TransportError('timeout', `no reply within ${timeoutMs} ms (UDP)`, server))),
       timeoutMs,
     );
-    socket.on('error', (err) => finish(() => reject(new TransportError('network', `UDP: ${err.message}`, server))));
+    socket.on('error', (err) => finish(() => reject(new TransportError('network', `UDP: ${err.message}`, server, errorCode(err)))));
     socket.on('message', (msg, rinfo) => {
       if (rinfo.port !== server.port || !sameAddress(rinfo.address, server.host)) return;
       let reply: DecodedResponse;
@@ -70,8 +76,14 @@ export function exchangeUdp(
       }
       if (answersQuery(reply, match.id, match.name, match.type)) finish(() => resolve(reply));
     });
-    socket.send(query, server.port, server.host, (err) => {
-      if (err) finish(() => reject(new TransportError('network', `UDP send: ${err.message}`, server)));
+    socket.connect(server.port, server.host, (err?: Error) => {
+      if (err) {
+        finish(() => reject(new TransportError('network', `UDP: ${err.message}`, server, errorCode(err))));
+        return;
+      }
+      socket.send(query, (sendErr) => {
+        if (sendErr) finish(() => reject(new TransportError('network', `UDP send: ${sendErr.message}`, server, errorCode(sendErr))));
+      });
     });
   });
 }
@@ -97,7 +109,7 @@ export function exchangeTcp(
       () => finish(() => reject(new TransportError('timeout', `no reply within ${timeoutMs} ms (TCP)`, server))),
       timeoutMs,
     );
-    socket.on('error', (err) => finish(() => reject(new TransportError('network', `TCP: ${err.message}`, server))));
+    socket.on('error', (err) => finish(() => reject(new TransportError('network', `TCP: ${err.message}`, server, errorCode(err)))));
     socket.on('connect', () => {
       const framed = Buffer.alloc(query.length + 2);
       framed.writeUInt16BE(query.length, 0);
@@ -125,7 +137,7 @@ export function exchangeTcp(
       }
     });
     socket.on('end', () =>
-      finish(() => reject(new TransportError('network', 'TCP: connection closed before a reply', server))),
+      finish(() => reject(new TransportError('network', 'TCP: connection closed before a reply', server, 'ECLOSED'))),
     );
   });
 }
@@ -134,4 +146,8 @@ export function exchangeTcp(
 function sameAddress(a: string, b: string): boolean {
   const norm = (s: string): string => s.replace(/^::ffff:/i, '').replace(/%.*$/, '').toLowerCase();
   return norm(a) === norm(b);
+}
+
+function errorCode(err: Error): string | null {
+  return (err as NodeJS.ErrnoException).code ?? null;
 }

@@ -1,14 +1,20 @@
 // DNS wire format: query encoding and response decoding on top of dns-packet.
 //
 // dns-packet decodes CAA values as UTF-8, which replaces invalid bytes with U+FFFD. The CA
-// compares CAA values byte for byte (caa-rules.md rule 13), so CAA RDATA goes through our own
+// compares CAA values byte for byte (docs/caa-rules.md rule 13), so CAA RDATA goes through our own
 // codec below and values are kept as byte strings (one char per byte, 'latin1').
 import packet from 'dns-packet';
 import type { Question } from 'dns-packet';
 
+export const TYPE_A = 1;
+export const TYPE_NS = 2;
 export const TYPE_CNAME = 5;
+export const TYPE_SOA = 6;
+export const TYPE_AAAA = 28;
 export const TYPE_DNAME = 39;
 export const TYPE_OPT = 41;
+export const TYPE_DS = 43;
+export const TYPE_RRSIG = 46;
 export const TYPE_CAA = 257;
 const CLASS_IN = 1;
 const EDNS_OPTION_EDE = 15;
@@ -26,6 +32,9 @@ export interface CaaRecord {
   value: string;
 }
 
+/** A CAA record with the owner name it was served under (the alias target for a CNAME). */
+export type OwnedCaaRecord = CaaRecord & { owner: string };
+
 /** One hop of an alias chain found in an answer section. */
 export interface AliasHop {
   type: 'CNAME' | 'DNAME';
@@ -39,6 +48,23 @@ export interface ExtendedError {
   text: string;
 }
 
+/** A message section, in order. */
+export type Section = 'answer' | 'authority' | 'additional';
+
+/** The other records the authoritative view needs: delegations, serials, addresses, DNSSEC. */
+export type DecodedRecord =
+  | (RecordBase & { type: 'NS'; target: string })
+  | (RecordBase & { type: 'SOA'; serial: number })
+  | (RecordBase & { type: 'A' | 'AAAA'; address: string })
+  | (RecordBase & { type: 'DS' })
+  /** Signature validity in seconds since the epoch, as 32-bit serial numbers (RFC 4034 §3.1.5). */
+  | (RecordBase & { type: 'RRSIG'; covered: number; inception: number; expiration: number });
+
+interface RecordBase {
+  section: Section;
+  owner: string;
+}
+
 /** The parts of a DNS response that CAA checking needs. */
 export interface DecodedResponse {
   id: number;
@@ -46,12 +72,16 @@ export interface DecodedResponse {
   truncated: boolean;
   authoritative: boolean;
   recursionAvailable: boolean;
+  /** The AD bit: the resolver validated the answer with DNSSEC. */
+  authenticData: boolean;
   /** Full rcode, including the EDNS extended bits. */
   rcode: number;
   question: { name: string; type: number; class: number } | null;
-  caa: Array<CaaRecord & { owner: string }>;
+  caa: OwnedCaaRecord[];
   aliases: AliasHop[];
   ede: ExtendedError | null;
+  /** NS, SOA, A/AAAA, DS and RRSIG records from every section. */
+  records: DecodedRecord[];
 }
 
 /** CAA RDATA codec (RFC 8659 §4.1): flags, tag length, tag, value; symmetric trio. */
@@ -84,13 +114,27 @@ export const caaRdata = {
 
 /** Build a CAA query: RD set, AD set and EDNS0 with a 4096-byte buffer, as the CA sends (rule 3). */
 export function encodeCaaQuery(id: number, name: string): Buffer {
+  return encodeQuery(id, name, TYPE_CAA, { recursion: true, dnssecOk: false });
+}
+
+/**
+ * Build a query of any type with EDNS0 (4096) and the AD bit. `recursion: false` asks an
+ * authoritative server about its own data; `dnssecOk` asks for the RRSIGs too.
+ */
+export function encodeQuery(id: number, name: string, type: number, options: { recursion: boolean; dnssecOk: boolean }): Buffer {
   return packet.encode({
     type: 'query',
     id,
-    flags: packet.RECURSION_DESIRED | packet.AUTHENTIC_DATA,
-    questions: [{ type: 'CAA', class: 'IN', name } as Question],
-    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096, flags: 0, options: [] } as never],
+    flags: (options.recursion ? packet.RECURSION_DESIRED : 0) | packet.AUTHENTIC_DATA,
+    questions: [{ type: typeName(type), class: 'IN', name } as Question],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096, flags: options.dnssecOk ? packet.DNSSEC_OK : 0, options: [] } as never],
   });
+}
+
+/** dns-packet's name for a type number (UNKNOWN_n for the ones it lacks). */
+function typeName(type: number): string {
+  const names: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 28: 'AAAA', 43: 'DS', 46: 'RRSIG' };
+  return names[type] ?? (type === TYPE_CAA ? 'CAA' : `UNKNOWN_${type}`);
 }
 
 /** Decode a response, keeping CAA values as raw bytes, alias hops and any EDE option. */
@@ -104,11 +148,13 @@ export function decodeResponse(buf: Buffer): DecodedResponse {
     truncated: (flags & packet.TRUNCATED_RESPONSE) !== 0,
     authoritative: (flags & packet.AUTHORITATIVE_ANSWER) !== 0,
     recursionAvailable: (flags & packet.RECURSION_AVAILABLE) !== 0,
+    authenticData: (flags & packet.AUTHENTIC_DATA) !== 0,
     rcode: flags & 0x0f,
     question: null,
     caa: [],
     aliases: [],
     ede: null,
+    records: [],
   };
   let offset = 12;
   for (let i = 0; i < counts[0]!; i++) {
@@ -145,6 +191,10 @@ export function decodeResponse(buf: Buffer): DecodedResponse {
           out.rcode |= ((ttlOrFlags >>> 24) & 0xff) << 4;
           out.ede = out.ede ?? findEde(rdata);
         }
+        if (klass === CLASS_IN) {
+          const record = decodeOther(buf, rdataStart, rdata, type);
+          if (record) out.records.push({ section: SECTIONS[section]!, owner, ...record } as DecodedRecord);
+        }
         offset = rdataStart + rdlength;
       }
     });
@@ -152,6 +202,40 @@ export function decodeResponse(buf: Buffer): DecodedResponse {
     if (!out.truncated) throw err;
   }
   return out;
+}
+
+const SECTIONS: Section[] = ['answer', 'authority', 'additional'];
+
+/** The RDATA of an NS, SOA, A, AAAA, DS or RRSIG record; null for other types. */
+function decodeOther(buf: Buffer, start: number, rdata: Buffer, type: number): Record<string, unknown> | null {
+  switch (type) {
+    case TYPE_NS:
+      return { type: 'NS', target: nameCodec.decode(buf, start) };
+    case TYPE_SOA: {
+      // MNAME and RNAME, then SERIAL (RFC 1035 §3.3.13).
+      nameCodec.decode(buf, start);
+      let at = start + nameCodec.decode.bytes;
+      nameCodec.decode(buf, at);
+      at += nameCodec.decode.bytes;
+      return { type: 'SOA', serial: buf.readUInt32BE(at) };
+    }
+    case TYPE_A:
+      if (rdata.length !== 4) throw new RangeError('A RDATA is not 4 bytes');
+      return { type: 'A', address: [...rdata].join('.') };
+    case TYPE_AAAA: {
+      if (rdata.length !== 16) throw new RangeError('AAAA RDATA is not 16 bytes');
+      const groups = Array.from({ length: 8 }, (_, i) => rdata.readUInt16BE(i * 2).toString(16));
+      return { type: 'AAAA', address: new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1) };
+    }
+    case TYPE_DS:
+      return { type: 'DS' };
+    case TYPE_RRSIG:
+      // Type covered, algorithm, labels, original TTL, then expiration and inception (RFC 4034 §3.1).
+      if (rdata.length < 18) throw new RangeError('RRSIG RDATA too short');
+      return { type: 'RRSIG', covered: rdata.readUInt16BE(0), expiration: rdata.readUInt32BE(8), inception: rdata.readUInt32BE(12) };
+    default:
+      return null;
+  }
 }
 
 /** First EDE option in OPT RDATA (RFC 8914 §2: INFO-CODE then UTF-8 EXTRA-TEXT). */
@@ -181,3 +265,18 @@ export function rcodeName(rcode: number): string {
 }
 
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+
+/** The records of one type in a reply (optionally one section, one owner), typed by their RDATA. */
+export function recordsOf<T extends DecodedRecord['type']>(
+  reply: DecodedResponse,
+  type: T,
+  where: { section?: Section; owner?: string } = {},
+): Array<DecodedRecord & { type: T }> {
+  const owner = where.owner === undefined ? undefined : where.owner.toLowerCase().replace(/\.+$/, '');
+  return reply.records.filter(
+    (r): r is DecodedRecord & { type: T } =>
+      r.type === type &&
+      (where.section === undefined || r.section === where.section) &&
+      (owner === undefined || r.owner.toLowerCase().replace(/\.+$/, '') === owner),
+  );
+}

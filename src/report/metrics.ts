@@ -3,9 +3,7 @@
 // half a file.
 // The conf label keeps acme.sh's RSA and ECC certificates of one name apart (no duplicate series).
 import type { Report } from '../check.js';
-import type { Status } from '../caa/explain.js';
-
-const STATUS_VALUE: Record<Status, number> = { pass: 0, warn: 1, error: 2, fail: 3 };
+import { STATUS_RANK } from '../vocabulary.js';
 
 /** Prometheus label value escaping (exposition format: backslash, quote, newline). */
 function label(value: string): string {
@@ -31,7 +29,7 @@ export function renderMetrics(report: Report, checkedAt: Date): string {
       'caa_preflight_name_status',
       'CAA verdict per certificate name: 0 pass, 1 warn, 2 error, 3 fail.',
       report.lineages.flatMap((l) =>
-        l.names.map((n) => ({ labels: { ...lineageLabels(l), name: n.name, status: n.status }, value: STATUS_VALUE[n.status] })),
+        l.names.map((n) => ({ labels: { ...lineageLabels(l), name: n.name, status: n.status }, value: STATUS_RANK[n.status] })),
       ),
     ),
     ...gauge(
@@ -39,7 +37,7 @@ export function renderMetrics(report: Report, checkedAt: Date): string {
       'Worst CAA verdict per lineage: 0 pass, 1 warn, 2 error, 3 fail.',
       report.lineages.map((l) => ({
         labels: { ...lineageLabels(l), due: l.due === null ? 'unknown' : String(l.due), status: l.status },
-        value: STATUS_VALUE[l.status],
+        value: STATUS_RANK[l.status],
       })),
     ),
     ...gauge('caa_preflight_source_errors', 'Configuration or resolver problems in the last run.', [{ labels: {}, value: report.errors.length }]),

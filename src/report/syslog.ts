@@ -1,5 +1,5 @@
 // One line per problem to the system log through logger(1), when the system has it: under
-// `certbot -q renew` a pre-hook's own output is hidden (certbot.md §0), the journal is not.
+// `certbot -q renew` a pre-hook's own output is hidden (docs/certbot.md §0), the journal is not.
 import { execa } from 'execa';
 import type { Report } from '../check.js';
 import { printableLine } from './escape.js';

@@ -1,7 +1,8 @@
 // The human report: grouped by lineage, verdict first, then why, what the CA will say, and the
 // zone lines to paste. Colour only when asked for (a TTY without NO_COLOR).
 import type { LineageReport, Report } from '../check.js';
-import type { NameReport, Status } from '../caa/explain.js';
+import type { NameReport } from '../explain/types.js';
+import type { Status } from '../vocabulary.js';
 import { printable, printableLine } from './escape.js';
 
 export interface TextOptions {
@@ -28,6 +29,7 @@ export function renderText(report: Report, options: TextOptions): string {
     `${paint('bold', 'caa-preflight')}: ${names.length} name${names.length === 1 ? '' : 's'} in ${report.lineages.length} ${lineageWord}` +
       (counts.length ? ` — ${counts.join(', ')}` : ''),
   );
+  for (const notice of report.notices) out.push('', `${paint('dim', 'note:')} ${printableLine(notice)}`);
   for (const error of report.errors) {
     out.push('', `${paint('error', 'ERROR')} ${printableLine(error.source)}${error.path ? ` ${printableLine(error.path)}` : ''}: ${printableLine(error.message)}`);
   }
@@ -96,12 +98,27 @@ function renderName(
     for (const line of name.fix.split('\n')) lines.push(`${indent}  ${printable(line)}`);
   }
   if (options.verbose && name.lookups.length > 0) {
-    lines.push(`${indent}lookups:`);
+    lines.push(`${indent}lookups${name.judgedFrom === 'authoritative' ? ' (judged from the zone\'s servers)' : ''}:`);
     for (const l of name.lookups) {
       lines.push(`${indent}  ${l.name.padEnd(30)} ${printableLine(l.result)}${l.server ? ` from ${l.server}` : ''}${l.detail ? ` — ${printableLine(l.detail)}` : ''}`);
     }
   }
+  if (options.verbose && name.servers.length > 0) {
+    lines.push(`${indent}authoritative servers:`);
+    for (const s of name.servers) lines.push(`${indent}  ${printableLine(serverLine(s))}`);
+  }
   return lines;
+}
+
+/** One server's answer in a line: where, what, serial, time. */
+function serverLine(s: NameReport['servers'][number]): string {
+  const what =
+    s.result === 'records' ? s.records.map((r) => `${r.flags} ${r.tag} "${r.value}"`).join('; ')
+    : s.result === 'alias' ? `CNAME ${s.alias}`
+    : s.result === 'error' ? `${s.fault}${s.rcode ? ` (${s.rcode})` : ''}`
+    : s.result === 'nxdomain' ? 'NXDOMAIN' : 'no CAA';
+  const at = s.asked !== s.level ? `${s.level} → ${s.asked}` : s.level;
+  return `${at} @${s.server} (${s.address}) ${s.transport}: ${what}${s.serial !== null ? ` [serial ${s.serial}]` : ''}${s.ms !== null ? ` ${s.ms} ms` : ''}`;
 }
 
 function effectMark(effect: NameReport['recordNotes'][number]['effect']): string {

@@ -1,17 +1,14 @@
-// acme.sh certificates as acme.sh will renew them (acmesh.md §1-5): one folder per certificate
+// acme.sh certificates as acme.sh will renew them (docs/acme-sh.md §1-5): one folder per certificate
 // under CERT_HOME, names from Le_Domain + Le_Alt, the CA from Le_API, the account from the
 // CA folder's ca.conf, the challenge per name from Le_Webroot, due from Le_NextRenewTime.
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
-import type { SourceError } from '../check.js';
 import { isDirectory, isFile } from '../fsutil.js';
+import { isIpAddress, ZEROSSL_DIRECTORY, type SourceError } from '../vocabulary.js';
 import type { Lineage } from './lineage.js';
 import { parseShellConf, type ShellConf } from './shellconf.js';
-
-/** acme.sh's built-in default CA since v3.0.0 (acmesh.md §4). */
-export const ACMESH_DEFAULT_SERVER = 'https://acme.zerossl.com/v2/DV90';
 
 /** One acme.sh config home, resolved. */
 export interface AcmeHome {
@@ -115,7 +112,7 @@ export async function readAcmeHome(
   }
   const lineages: Lineage[] = [];
   for (const entry of entries) {
-    // renewAll globs $CERT_HOME/*.* and $CERT_HOME/*:* (acmesh.md §1).
+    // renewAll globs $CERT_HOME/*.* and $CERT_HOME/*:* (docs/acme-sh.md §1).
     if (!entry.includes('.') && !entry.includes(':')) continue;
     const folder = path.join(home.certHome, entry);
     const domain = entry.replace(/_ecc$/, '');
@@ -162,7 +159,7 @@ export async function readAcmeCert(
   const names: string[] = [];
   const indexOf: number[] = [];
   raw.forEach((n, i) => {
-    if (/^[\d.]+$/.test(n) || n.includes(':')) {
+    if (isIpAddress(n)) {
       notes.push(`${n} is an IP identifier: the CA does not check CAA for it`);
       return;
     }
@@ -172,7 +169,7 @@ export async function readAcmeCert(
     indexOf.push(i);
   });
 
-  const server = override.server ?? get('Le_API') ?? home.defaultServer ?? ACMESH_DEFAULT_SERVER;
+  const server = override.server ?? get('Le_API') ?? home.defaultServer ?? ZEROSSL_DIRECTORY;
   const serverSource = override.server
     ? 'the acme.sh command line / ACME_DIRECTORY'
     : get('Le_API') ? `Le_API in ${confPath}` : home.defaultServer ? `DEFAULT_ACME_SERVER in account.conf` : "acme.sh's default CA";
@@ -219,14 +216,14 @@ export async function readAcmeCert(
       due,
       confPath,
       notes: ecc ? ['ECC certificate (renew with --ecc)', ...notes] : notes,
-      renewal: { kind: 'acme.sh', domain: mainDomain, ecc, home: home.configHome },
+      ecc,
     },
     errors,
   };
 }
 
 /**
- * acme.sh's `_getfield` (acmesh.md §3): field `index` (1-based) of a comma list, walking back past
+ * acme.sh's `_getfield` (docs/acme-sh.md §3): field `index` (1-based) of a comma list, walking back past
  * missing or empty fields; when none is left (or the list has no comma, as `cut` prints a line
  * without the delimiter whole), the whole string.
  */
@@ -239,7 +236,7 @@ export function acmeField(list: string, index: number): string {
   return list;
 }
 
-/** Le_Webroot value -> ACME challenge, with acme.sh's tests in its order (acmesh.md §3). */
+/** Le_Webroot value -> ACME challenge, with acme.sh's tests in its order (docs/acme-sh.md §3). */
 export function methodFor(webroot: string): string {
   if (webroot === 'dns_persist') return 'dns-persist-01';
   if (webroot.startsWith('dns')) return 'dns-01';

@@ -1,19 +1,23 @@
-// certbot lineages as certbot itself will renew them (certbot.md §1, §3-5): names from the
+// certbot lineages as certbot itself will renew them (docs/certbot.md §1, §3-5): names from the
 // certificate `cert` points to (not the conf's stale lists), server and account from the conf,
 // the challenge from the authenticator and pref_challs, due-ness as the writing version decides.
 import { X509Certificate } from 'node:crypto';
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { SourceError } from '../check.js';
+import { isIpAddress, LETS_ENCRYPT, type SourceError } from '../vocabulary.js';
 import { ConfSyntaxError, confList, confString, parseConfigObj, type ConfSection } from './configobj.js';
 import type { Lineage } from './lineage.js';
 
-export const LE_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
-const LE_V1 = 'https://acme-v01.api.letsencrypt.org/directory';
+/** `host[:port]/path` of a directory URL: certbot's folder name under accounts/ (docs/certbot.md §4). */
+function accountsFolder(server: string): string {
+  const url = new URL(server);
+  return `${url.host}${url.pathname}`;
+}
+
 /** certbot constants.LE_REUSE_SERVERS: where an ACMEv1-era account may still live. */
 const REUSE_SERVER_PATHS: Record<string, string> = {
-  'acme-v02.api.letsencrypt.org/directory': 'acme-v01.api.letsencrypt.org/directory',
-  'acme-staging-v02.api.letsencrypt.org/directory': 'acme-staging.api.letsencrypt.org/directory',
+  [accountsFolder(LETS_ENCRYPT.production)]: accountsFolder(LETS_ENCRYPT.productionV1),
+  [accountsFolder(LETS_ENCRYPT.staging)]: accountsFolder(LETS_ENCRYPT.stagingV1),
 };
 
 export interface CertbotReadResult {
@@ -75,8 +79,8 @@ export async function readCertbotLineage(
   const errors: SourceError[] = [];
 
   // renewal._restore_str: a stored ACMEv1 server means the current default.
-  let server = confString(params, 'server') ?? LE_PRODUCTION;
-  if (server === LE_V1) server = LE_PRODUCTION;
+  let server = confString(params, 'server') ?? LETS_ENCRYPT.production;
+  if (server === LETS_ENCRYPT.productionV1) server = LETS_ENCRYPT.production;
   const account = await readAccount(configDir, server, confString(params, 'account'));
   if (account.error) errors.push({ source: 'certbot', path: account.path ?? confPath, message: account.error });
 
@@ -108,7 +112,6 @@ export async function readCertbotLineage(
       due: due.due,
       confPath,
       notes,
-      renewal: { kind: 'certbot', certName: name },
     },
     errors,
   };
@@ -121,7 +124,7 @@ export function identifiersOf(cert: X509Certificate): string[] {
     .split(/,\s*/)
     .filter((entry) => entry.startsWith('DNS:'))
     .map((entry) => entry.slice(4).trim().toLowerCase());
-  const names = cn && !/^[\d.:]+$/.test(cn) ? [cn] : [];
+  const names = cn && !isIpAddress(cn) ? [cn] : [];
   for (const san of sans) if (!names.includes(san)) names.push(san);
   return names;
 }
@@ -138,7 +141,7 @@ function normalizeChallenge(value: string): string {
 const HTTP_AUTHENTICATORS = ['webroot', 'standalone', 'nginx', 'apache'];
 
 /**
- * certbot.md §5: the plugin's challenge list, narrowed and ordered by pref_challs; then the CA
+ * docs/certbot.md §5: the plugin's challenge list, narrowed and ordered by pref_challs; then the CA
  * offers only dns-01 for wildcards. null = an authenticator whose challenges we cannot know.
  */
 export function challengePlan(authenticator: string, prefs: string[]): { forName: (name: string) => string | null; note: string | null } {
@@ -173,12 +176,11 @@ export interface AccountInfo {
   error: string | null;
 }
 
-/** `accounts/<netloc+path>/<id>/regr.json` "uri", with certbot's ACMEv1 fallback (certbot.md §4). */
+/** `accounts/<netloc+path>/<id>/regr.json` "uri", with certbot's ACMEv1 fallback (docs/certbot.md §4). */
 export async function readAccount(configDir: string, server: string, accountId: string | null): Promise<AccountInfo> {
   let serverPath: string;
   try {
-    const url = new URL(server);
-    serverPath = `${url.host}${url.pathname}`;
+    serverPath = accountsFolder(server);
   } catch {
     return { uri: null, path: null, error: `server ${JSON.stringify(server)} is not a URL; the account cannot be located` };
   }
@@ -220,7 +222,7 @@ async function readRegr(regrPath: string): Promise<AccountInfo> {
 }
 
 /**
- * certbot.md §3: autorenew=False never renews; renew_before_expiry when set; else 30 days before
+ * docs/certbot.md §3: autorenew=False never renews; renew_before_expiry when set; else 30 days before
  * expiry for certbot < 4.0 and 2/3 of the lifetime (1/2 under 10 days) from 4.0 on. Due-ness is
  * read from the newest archive version, as certbot does.
  */

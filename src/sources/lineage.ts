@@ -28,11 +28,6 @@ export interface Lineage {
   confPath: string | null;
   /** Facts worth showing, each with its origin. */
   notes: string[];
-  /** How the renewing client addresses this certificate (for the `run` wrapper). */
-  renewal?: RenewalTarget;
+  /** acme.sh: the certificate lives in the `<name>_ecc` folder, and renewing it needs --ecc. */
+  ecc?: boolean;
 }
-
-/** The client-side handle of a lineage: what to pass to certbot or acme.sh to renew just it. */
-export type RenewalTarget =
-  | { kind: 'certbot'; certName: string }
-  | { kind: 'acme.sh'; domain: string; ecc: boolean; home: string };

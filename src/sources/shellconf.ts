@@ -1,4 +1,4 @@
-// acme.sh's `KEY='value'` files (acmesh.md §2), read as data: they are shell to acme.sh, but
+// acme.sh's `KEY='value'` files (docs/acme-sh.md §2), read as data: they are shell to acme.sh, but
 // nothing here is ever evaluated. Values wrapped in __ACME_BASE64__ markers decode on request.
 
 /** Parsed assignments (last one wins, as in shell) and the lines that are not assignments. */

@@ -2,9 +2,11 @@
 // of the pure evaluation. Figures and ratios are printed by vitest; nothing here asserts time.
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { evaluateCaa } from '../../src/caa/evaluate.js';
-import { explainName } from '../../src/caa/explain.js';
+import { AUTHORITIES } from '../../src/ca/authorities.js';
+import { explainName } from '../../src/explain/explain.js';
 import { caaLookupNames, toCheckName } from '../../src/caa/name.js';
-import { Resolver, type CaaLookup } from '../../src/dns/resolver.js';
+import type { CaaLookup } from '../../src/dns/lookup.js';
+import { Resolver } from '../../src/dns/resolver.js';
 import { startTestDns, type TestDns } from '../helpers/test-dns.js';
 
 const ZONES = 10;
@@ -47,7 +49,7 @@ describe('concurrency bound of one caching resolver, same work', () => {
 describe('pure evaluation and explanation of one name', () => {
   const name = toCheckName('www.example.com');
   const found: CaaLookup = {
-    kind: 'records', name: 'example.com', chain: [], server: null, transport: 'udp',
+    kind: 'records', name: 'example.com', chain: [], server: null, transport: 'udp', validated: false,
     records: [
       { owner: 'example.com', flags: 128, tag: 'iodef', value: 'mailto:sec@example.com' },
       { owner: 'example.com', flags: 0, tag: 'issue', value: 'sectigo.com' },
@@ -55,13 +57,13 @@ describe('pure evaluation and explanation of one name', () => {
       { owner: 'example.com', flags: 0, tag: 'issue', value: 'letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1; validationmethods=dns-01' },
     ],
   };
-  const levels: CaaLookup[] = [{ kind: 'empty', name: 'www.example.com', chain: [], server: null, transport: 'udp', nxdomain: false }, found];
+  const levels: CaaLookup[] = [{ kind: 'empty', name: 'www.example.com', chain: [], server: null, transport: 'udp', validated: false, nxdomain: false }, found];
   const policy = { identities: ['letsencrypt.org'], accountUriPrefixes: ['https://acme-v02.api.letsencrypt.org/acme/acct/'], otherAccountUriPrefixes: [], enforcesRfc8657: true };
   const context = { accountUri: 'https://acme-v02.api.letsencrypt.org/acme/acct/2', method: 'http-01', accountSource: null, methodSource: null };
   bench('evaluateCaa only', () => {
     evaluateCaa(levels, false, policy, context);
   });
   bench('evaluateCaa + explainName (with fix proposal)', () => {
-    explainName(name, evaluateCaa(levels, false, policy, context), { label: 'letsencrypt', displayName: "Let's Encrypt", policy, staging: false }, context);
+    explainName(name, evaluateCaa(levels, false, policy, context), { label: 'letsencrypt', displayName: "Let's Encrypt", policy, staging: false, catalog: AUTHORITIES }, context);
   });
 });

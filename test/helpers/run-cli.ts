@@ -1,6 +1,7 @@
 // Run the preflight command in-process with captured output.
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli.js';
+import type { JsonDocument, JsonName } from '../../src/report/json.js';
 
 export interface CliResult {
   code: number;
@@ -35,8 +36,12 @@ export async function runCli(
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
+/** The JSON document of a `--json` run, typed as the contract (src/report/json.ts). */
+export function documentOf(result: CliResult): JsonDocument {
+  return JSON.parse(result.stdout) as JsonDocument;
+}
+
 /** The JSON document's per-name entries for a `--json` run. */
-export function namesOf(result: CliResult): Array<Record<string, any>> {
-  const doc = JSON.parse(result.stdout) as { lineages: Array<{ names: Array<Record<string, any>> }> };
-  return doc.lineages.flatMap((l) => l.names);
+export function namesOf(result: CliResult): JsonName[] {
+  return documentOf(result).lineages.flatMap((l) => l.names);
 }

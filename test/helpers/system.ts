@@ -38,7 +38,7 @@ export function requireBinaries(suite: string, names: string[]): boolean {
 function packagesFor(binaries: string[]): string[] {
   const pkg: Record<string, string> = {
     named: 'bind9', 'dnssec-keygen': 'bind9-utils', 'dnssec-signzone': 'bind9-utils', unbound: 'unbound',
-    certbot: 'certbot', pebble: 'pebble', openssl: 'openssl',
+    certbot: 'certbot', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2',
   };
   return [...new Set(binaries.map((b) => pkg[b] ?? b))];
 }
@@ -57,4 +57,20 @@ export async function freePort(): Promise<number> {
     if (ok) return port;
   }
   throw new Error('no free port');
+}
+
+/** Whether this machine has an IPv6 loopback to bind (some containers have none). */
+export async function hasIpv6Loopback(): Promise<boolean> {
+  const socket = dgram.createSocket('udp6');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, '::1', resolve);
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    socket.close();
+  }
 }

@@ -5,6 +5,7 @@ export {
   type DnsServer as TestDns,
   type NameSpec,
   type QueryLog,
+  type RcodeName,
   type Zone,
 } from '../../src/demo/dns-server.js';
 
