@@ -4,7 +4,7 @@
 // servers for the faults BIND cannot show, and real Unbound pinned to the good server of each
 // zone, so that its answers alone always look fine. Needs root (port 53).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canBind } from './helpers/auth-server.js';
+import { canBind } from '../src/demo/auth-server.js';
 import { startAuthLab, type AuthLab } from './helpers/auth-lab.js';
 import { namesOf, runCli } from './helpers/run-cli.js';
 import { requireBinaries } from './helpers/system.js';

@@ -3,7 +3,7 @@
 // --authoritative-port), and an in-process resolver that sees only what it is told. Each zone has
 // one good server and one that goes wrong in one way; only asking every server can tell.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer, type AuthFault, type AuthServer, type AuthZone } from './helpers/auth-server.js';
+import { startAuthServer, type AuthFault, type AuthServer, type AuthZone } from '../src/demo/auth-server.js';
 import { documentOf, namesOf, runCli } from './helpers/run-cli.js';
 import { startTestDns, type TestDns, type Zone } from './helpers/test-dns.js';
 

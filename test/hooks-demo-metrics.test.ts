@@ -110,13 +110,17 @@ describe('preflight demo', () => {
     expect(out).toMatch(/FAIL\s+api\.example\.org[\s\S]*accounturi=.*acct\/1111 but this renewal uses account .*acct\/2222/);
     expect(out).toMatch(/FAIL\s+blog\.example\.net[\s\S]*example\.net\. IN CAA 0 issue "sectigo\.com"/);
     expect(out).toMatch(/PASS\s+\*\.example\.dev/);
+    expect(out).toMatch(/FAIL\s+mail\.example\.dev[\s\S]*ns2\.example\.dev \(127\.53\.0\.\d+, serial 2026060101\) serves 0 issue "sectigo\.com"[\s\S]*rndc retransfer example\.dev/);
     const tmpAfter = (await readdir(os.tmpdir())).filter((f) => f.startsWith('preflight-demo-'));
     expect(tmpAfter).toEqual(tmpBefore);
   });
   it('speaks JSON too', async () => {
     const result = await execa('node', [bin, 'demo', '--json'], { reject: false });
     const doc = JSON.parse(result.stdout) as JsonDocument;
-    expect(doc.summary).toEqual({ names: 7, pass: 2, warn: 1, fail: 4, error: 0 });
+    expect(doc.summary).toEqual({ names: 8, pass: 2, warn: 1, fail: 5, error: 0 });
+    const mail = doc.lineages.find((l) => l.name === 'mail.example.dev')!.names[0]!;
+    expect(mail).toMatchObject({ status: 'fail', judgedFrom: 'authoritative' });
+    expect(mail.findings.find((f) => f.code === 'server-stale')?.server?.name).toBe('ns2.example.dev');
   });
   it('refuses options that would point it elsewhere', async () => {
     expect((await runCli(['demo', '-d', 'example.com'])).code).toBe(64);

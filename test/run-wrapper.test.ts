@@ -142,7 +142,10 @@ describe('acme.sh', () => {
   it('renews each passing due certificate with --renew -d (and --ecc), never the failing one', async () => {
     const acme = path.join(stubs, 'acme.sh');
     const result = await run([], [acme, '--cron', '--home', sample.acmeHome]);
-    expect(await calls()).toEqual([`acme.sh --home ${sample.acmeHome} --renew -d *.example.dev --ecc`]);
+    expect(await calls()).toEqual([
+      `acme.sh --home ${sample.acmeHome} --renew -d *.example.dev --ecc`,
+      `acme.sh --home ${sample.acmeHome} --renew -d mail.example.dev`,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/blocked blog\.example\.net/);
   });
@@ -172,7 +175,7 @@ describe('acme.sh command-line overrides', () => {
     await mkdir(emptyHome, { recursive: true });
     await run(['--status-file', status], [path.join(stubs, 'acme.sh'), '--cron', '--home', emptyHome, '--cert-home', sample.acmeHome]);
     const doc = JSON.parse(await readFile(status, 'utf8')) as JsonDocument;
-    expect(doc.lineages.map((l: { name: string }) => l.name).sort()).toEqual(['*.example.dev', 'blog.example.net']);
+    expect(doc.lineages.map((l) => l.name).sort()).toEqual(['*.example.dev', 'blog.example.net', 'mail.example.dev']);
   });
 });
 

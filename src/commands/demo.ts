@@ -1,14 +1,15 @@
 // `preflight demo`: the whole pipeline on the bundled sample — a certbot config dir and an
-// acme.sh home written to a temporary directory, checked against an in-process DNS server
-// serving the sample zone. Offline; nothing outside the temporary directory is touched.
+// acme.sh home written to a temporary directory, checked against an in-process resolver and
+// in-process authoritative servers (src/demo/world.ts). Offline; nothing outside the temporary
+// directory is touched.
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startDnsServer } from '../demo/dns-server.js';
+import { startDemoWorld } from '../demo/world.js';
 import { parseCheckOptions, UsageError } from './options.js';
 import { emitReport, executeCheck, type CliIo } from './session.js';
 import {
-  ACME_CA_CONFS, ACME_CERTS, CERTBOT_LINEAGES, certbotRenewalConf, DEMO_ACCOUNT_ID, DEMO_ACCOUNT_URI, DEMO_ZONE,
+  ACME_CA_CONFS, ACME_CERTS, CERTBOT_LINEAGES, certbotRenewalConf, DEMO_ACCOUNT_ID, DEMO_ACCOUNT_URI,
 } from '../demo/sample.js';
 
 /** Write the sample certbot config dir and acme.sh home under root. */
@@ -57,7 +58,8 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError('demo brings its own configuration and DNS; only output options apply');
   }
   const root = await mkdtemp(path.join(os.tmpdir(), 'preflight-demo-'));
-  const dns = await startDnsServer(DEMO_ZONE);
+  const world = await startDemoWorld();
+  const dns = world.resolver;
   try {
     const { configDir, acmeHome } = await writeDemoSample(root);
     const options = {
@@ -67,11 +69,16 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
       resolvers: [{ host: dns.host, port: dns.port }],
       timeoutMs: 2000,
       retries: 1,
+      authoritative: parsed.authoritative !== false && world.authorityPort !== null,
+      authoritativePort: world.authorityPort ?? 53,
     };
     if (!options.json) {
+      const servers = options.authoritative
+        ? `and the zones' own nameservers (in-process too, on 127.53.0.0/16 port ${world.authorityPort})`
+        : '(the zones\' own nameservers are not part of this run)';
       io.stdout.write(
-        'preflight demo — a bundled certbot config dir and acme.sh home, checked against an in-process DNS\n' +
-          `server (${dns.arg}) that serves the sample zone. Nothing leaves this machine.\n\n`,
+        'preflight demo — a bundled certbot config dir and acme.sh home, checked against an in-process\n' +
+          `resolver (${dns.arg}) ${servers}. Nothing leaves this machine.\n\n`,
       );
     }
     const report = await executeCheck(options, { ...io, env: {} });
@@ -81,7 +88,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     }
     return 0;
   } finally {
-    await dns.close();
+    await world.close();
     await rm(root, { recursive: true, force: true });
   }
 }

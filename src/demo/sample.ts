@@ -70,7 +70,7 @@ export const CERTBOT_LINEAGES = [
   },
 ];
 
-/** acme.sh certificates: blog.example.net on acme.sh's default CA (ZeroSSL), a wildcard on LE. */
+/** acme.sh certificates: blog.example.net on acme.sh's default CA (ZeroSSL), a wildcard and mail.example.dev on LE. */
 export const ACME_CERTS = [
   {
     folder: 'blog.example.net_ecc',
@@ -86,6 +86,14 @@ export const ACME_CERTS = [
     conf: [
       "Le_Domain='*.example.dev'", "Le_Alt='example.dev'", "Le_Webroot='dns_cf'",
       "Le_API='https://acme-v02.api.letsencrypt.org/directory'", "Le_Keylength='ec-256'",
+      "Le_CertCreateTime='1788220800'", "Le_NextRenewTime='1793404800'",
+    ],
+  },
+  {
+    folder: 'mail.example.dev',
+    conf: [
+      "Le_Domain='mail.example.dev'", "Le_Alt='no'", "Le_Webroot='/var/www/mail'",
+      "Le_API='https://acme-v02.api.letsencrypt.org/directory'", "Le_Keylength='2048'",
       "Le_CertCreateTime='1788220800'", "Le_NextRenewTime='1793404800'",
     ],
   },
@@ -112,4 +120,19 @@ export const DEMO_ZONE: Zone = {
   'example.net': ['0 issue "letsencrypt.org"'],
   // a healthy wildcard
   'example.dev': ['0 issue "letsencrypt.org"', '0 issuewild "letsencrypt.org; validationmethods=dns-01"'],
+  // no CAA of its own on the primary ... (but see DEMO_STALE_SECONDARY)
+  'mail.example.dev': [],
+};
+
+/** The zones of the sample, each served by two authoritative servers in the demo. */
+export const DEMO_ZONES = ['example.com', 'example.org', 'example.net', 'example.dev'];
+
+/**
+ * ... while example.dev's second nameserver is a stale secondary: it still serves the CAA record
+ * mail.example.dev had months ago, when its mail server used a Sectigo certificate.
+ */
+export const DEMO_STALE_SECONDARY = {
+  zone: 'example.dev',
+  serials: { current: 2026112501, stale: 2026060101 },
+  names: { 'mail.example.dev': ['0 issue "sectigo.com"'] } as Record<string, string[]>,
 };

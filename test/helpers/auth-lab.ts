@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { Resolver } from '../../src/dns/resolver.js';
 import { recordsOf, TYPE_SOA } from '../../src/dns/wire.js';
-import { startAuthServer, type AuthFault, type AuthServer, type AuthZone } from './auth-server.js';
+import { startAuthServer, type AuthFault, type AuthServer, type AuthZone } from '../../src/demo/auth-server.js';
 import { findBinary, freePort } from './system.js';
 
 /** One BIND instance: its address and the zones it serves (apex -> zone-file body without SOA/NS). */

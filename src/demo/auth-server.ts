@@ -1,13 +1,14 @@
-// A small authoritative DNS server on its own loopback address (127.53.0.0/16), UDP and TCP,
-// for the faults real BIND cannot be made to show: dropping CAA over UDP, closing TCP, SERVFAIL
-// or NOTIMP for type CAA only, negative answers without SOA, expired DNSSEC signatures. It serves
-// whole zones like BIND does: authoritative answers (AA) for its own data, referrals (NS + glue)
-// for delegated children, REFUSED for names outside its zones.
+// A small authoritative DNS server on its own loopback address (127.53.0.0/16), UDP and TCP: the
+// zones' nameservers of `preflight demo`, and in the tests the faults real BIND cannot be made
+// to show (dropping CAA over UDP, closing TCP, SERVFAIL or NOTIMP for type CAA only, negative
+// answers without SOA, expired DNSSEC signatures). It serves whole zones like BIND does:
+// authoritative answers (AA) for its own data, referrals (NS + glue) for delegated children,
+// REFUSED for names outside its zones.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import packet from 'dns-packet';
-import { caaRdata } from '../../src/dns/wire.js';
-import { caa, type RcodeName } from './test-dns.js';
+import { caaRdata } from '../dns/wire.js';
+import { caa, type RcodeName } from './dns-server.js';
 
 /** What one name holds in a zone. */
 export interface AuthName {
