@@ -245,6 +245,15 @@ describe('switches and fall-backs', () => {
       await lonely.close();
     }
   });
+  it('keeps a plain check of more than 1000 names to the resolver by default, and says so', async () => {
+    const many = Array.from({ length: 1001 }, (_, i) => ['-d', `h${i}.good.lab`]).flat();
+    const before = servers.reduce((n, s) => n + s.queries.length, 0);
+    const result = await runCli([...many, '--resolver', resolver.arg, '--authoritative-port', String(port), '--timeout', '300', '--json']);
+    const doc = documentOf(result);
+    expect(doc.notices).toEqual([expect.stringMatching(/^1001 names: judged from your resolver's view only; .* up to 1000 names \(give --authoritative/)]);
+    expect(doc.lineages[0]!.names.every((n) => n.status === 'pass' && n.judgedFrom === 'resolver')).toBe(true);
+    expect(servers.reduce((n, s) => n + s.queries.length, 0)).toBe(before);
+  });
   it('rejects --authoritative with --no-authoritative', async () => {
     const result = await runCli(['-d', 'x.lab', '--authoritative', '--no-authoritative']);
     expect(result.code).toBe(64);

@@ -38,7 +38,8 @@ async function runHook(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCheckOptions(argv.slice(1));
   if (parsed.domains.length > 0) throw new UsageError('hook checks what the client renews; -d does not apply');
   const stateDir = defaultStatusDir(io.env);
-  const options: CheckOptions = { ...parsed, syslog: true };
+  // A hook checks what is due now: always worth asking every authoritative server.
+  const options: CheckOptions = { ...parsed, syslog: true, authoritative: parsed.authoritative ?? true };
 
   if (client === 'certbot') {
     // certbot runs pre-hooks only when a lineage is due, and tells them nothing else: check the due ones.

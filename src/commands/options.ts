@@ -206,6 +206,10 @@ DNS:
                            default: nameservers of /etc/resolv.conf
       --timeout MS         per-query timeout (default: resolv.conf's, else 5000)
       --retries N          retries after a timeout (default: resolv.conf's attempts-1, else 2)
+      --authoritative      ask every nameserver of every zone directly, as the CA's perspectives
+                           will (default: on for run, hooks and checks of up to 1000 names)
+      --no-authoritative   judge from the resolver's view only
+      --authoritative-port N  port to ask nameservers on (53; test labs and the demo)
 
 Output:
       --json               one JSON document on stdout

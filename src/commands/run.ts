@@ -33,7 +33,9 @@ export function parseWrappedCommand(
 export async function runWrapper(argv: string[], io: CliIo, spawn: Spawner = spawnInherit): Promise<number> {
   const split = argv.indexOf('--');
   if (split < 0 || split === argv.length - 1) throw new UsageError('run needs the renewal command after --, e.g. preflight run -- certbot -q renew');
-  const options = parseCheckOptions(argv.slice(0, split));
+  // Only due lineages are checked: asking every authoritative server is always worth it here.
+  const parsed = parseCheckOptions(argv.slice(0, split));
+  const options = { ...parsed, authoritative: parsed.authoritative ?? true };
   if (options.domains.length > 0 || options.all || options.certNames.length > 0) {
     throw new UsageError('run checks what COMMAND renews; -d, --all and --cert-name do not apply');
   }

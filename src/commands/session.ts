@@ -29,12 +29,20 @@ export interface CliIo {
   cwd?: string;
 }
 
+/**
+ * Up to this many names a plain check asks every authoritative server by default; above it the
+ * resolver's view alone (the authoritative view costs about 7 times the queries: README "Speed").
+ * The wrapper and the hooks, which check only what is due, always default to asking.
+ */
+export const AUTHORITATIVE_DEFAULT_LIMIT = 1000;
+
 /** Select (unless given a selection), resolve and check. */
 export async function executeCheck(options: CheckOptions, io: CliIo, given?: Selection): Promise<Report> {
   const system = await readResolvConf(io.resolvConfPath ?? '/etc/resolv.conf');
   const servers = options.resolvers.length > 0 ? options.resolvers : system.servers;
   const selection = given ?? (await selectLineages(options, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() }));
   const errors: SourceError[] = [...selection.errors];
+  const notices: string[] = [];
   const caResolver = new CaResolver({ identityOverride: options.caaIdentities, now: io.now(), directoryTimeoutMs: 5000 });
   let resolver: Resolver | null = null;
   let authority: AuthoritativeView | null = null;
@@ -49,12 +57,21 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
   } else {
     const limiter = new Limiter(options.concurrency);
     resolver = new Resolver({ servers, timeoutMs, retries, concurrency: options.concurrency, limiter, onQuery: trace });
-    if (options.authoritative ?? true) {
+    const names = selection.lineages.reduce((n, l) => n + l.names.length, 0);
+    const authoritative = options.authoritative ?? names <= AUTHORITATIVE_DEFAULT_LIMIT;
+    if (!authoritative && options.authoritative === null) {
+      notices.push(
+        `${names} names: judged from your resolver's view only; asking every nameserver of every zone is the default up to ` +
+          `${AUTHORITATIVE_DEFAULT_LIMIT} names (give --authoritative to do it here too)`,
+      );
+    }
+    if (authoritative) {
       client = new AuthorityClient({ timeoutMs, retries, limiter, port: options.authoritativePort, onQuery: trace });
       authority = new AuthoritativeView(client, new Delegations(client, resolver), resolver, io.now());
     }
   }
-  const report = await checkLineages(selection.lineages, { resolver, caResolver, authority }, errors);
+  const checked = await checkLineages(selection.lineages, { resolver, caResolver, authority }, errors);
+  const report = { ...checked, notices: [...notices, ...checked.notices] };
   if (resolver && options.verbose && !options.json) {
     const direct = client ? ` and ${client.queriesSent} to authoritative servers` : '';
     io.stderr.write(`dns: ${resolver.queriesSent} queries to ${servers.map(formatServer).join(', ')}${direct}\n`);
