@@ -36,6 +36,9 @@ export interface CliIo {
  */
 export const AUTHORITATIVE_DEFAULT_LIMIT = 1000;
 
+/** Per-try timeout for authoritative servers when --timeout is not given (they answer without recursing). */
+export const AUTHORITATIVE_TIMEOUT_MS = 2000;
+
 /** Select (unless given a selection), resolve and check. */
 export async function executeCheck(options: CheckOptions, io: CliIo, given?: Selection): Promise<Report> {
   const system = await readResolvConf(io.resolvConfPath ?? '/etc/resolv.conf');
@@ -66,7 +69,15 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
       );
     }
     if (authoritative) {
-      client = new AuthorityClient({ timeoutMs, retries, limiter, port: options.authoritativePort, onQuery: trace });
+      // Authoritative servers answer from their own data: unless told otherwise, wait less for
+      // them than for a recursive resolver, which may have to ask others first.
+      client = new AuthorityClient({
+        timeoutMs: options.timeoutMs ?? AUTHORITATIVE_TIMEOUT_MS,
+        retries: options.retries ?? 1,
+        limiter,
+        port: options.authoritativePort,
+        onQuery: trace,
+      });
       authority = new AuthoritativeView(client, new Delegations(client, resolver), resolver, io.now());
     }
   }

@@ -71,7 +71,12 @@ export function explainServers(
     if (changes) statuses.push('warn');
   });
 
-  const unvalidated = [...new Set(served.flatMap((s, i) => (s && evidence.resolver[i]?.validated === false ? s.signedZones : [])))];
+  // A signed zone's answers count as validated only when our resolver validated the same answer.
+  const validated = (i: number): boolean => {
+    const own = evidence.resolver[i];
+    return own !== undefined && own.validated && sameLookup(own, consulted[i]!);
+  };
+  const unvalidated = [...new Set(served.flatMap((s, i) => (s && !validated(i) ? s.signedZones : [])))];
   if (unvalidated.length > 0) findings.push(finding.dnssecUnvalidated(unvalidated, evidence.resolver[0]?.server ?? null));
   const resolverLevels = evidence.resolver;
   const unasked = consulted
