@@ -10,7 +10,7 @@ const src = path.join(root, 'src');
 
 /** The stages in data-flow order; a module may import from its stage or an earlier one. */
 const STAGES: Array<[string, RegExp]> = [
-  ['vocabulary', /^(vocabulary|version|fsutil)\.ts$/],
+  ['vocabulary', /^(vocabulary|version|fsutil|memo)\.ts$/],
   ['sources', /^sources\//],
   ['ca', /^ca\//],
   ['dns', /^dns\//],

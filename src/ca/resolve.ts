@@ -3,6 +3,7 @@
 // (RFC 8555 §7.1.1) once per run, with a short timeout.
 import type { CaPolicy } from '../vocabulary.js';
 import { AUTHORITIES, authorityIds, findAuthority, normalizeDirectoryUrl, type CertificateAuthority } from './authorities.js';
+import { once } from '../memo.js';
 
 /** The CA a renewal will use, with where its CAA identities came from. */
 export interface ResolvedCa {
@@ -63,12 +64,7 @@ export class CaResolver {
 
   private directoryIdentities(url: string): Promise<string[] | string> {
     const key = normalizeDirectoryUrl(url);
-    let pending = this.directories.get(key);
-    if (!pending) {
-      pending = this.fetchIdentities(url);
-      this.directories.set(key, pending);
-    }
-    return pending;
+    return once(this.directories, key, () => this.fetchIdentities(url));
   }
 
   private async fetchIdentities(url: string): Promise<string[] | string> {

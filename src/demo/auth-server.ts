@@ -9,6 +9,7 @@ import net from 'node:net';
 import packet from 'dns-packet';
 import { caaRdata } from '../dns/wire.js';
 import { caa, type RcodeName } from './dns-server.js';
+import { readQuery, serveFramed } from './serving.js';
 
 /** What one name holds in a zone. */
 export interface AuthName {
@@ -75,14 +76,9 @@ export async function startAuthServer(options: { host: string; port?: number; zo
   const sockets = new Set<net.Socket>();
 
   const respond = (msg: Buffer, transport: 'udp' | 'tcp'): Buffer | null => {
-    let query: packet.Packet;
-    try {
-      query = packet.decode(msg);
-    } catch {
-      return null;
-    }
-    const q = query.questions?.[0];
-    if (!q) return null;
+    const read = readQuery(msg);
+    if (!read) return null;
+    const { query, question: q } = read;
     queries.push({ name: lower(q.name), type: q.type, transport, rd: ((query.flags ?? 0) & packet.RECURSION_DESIRED) !== 0 });
     if (fault.silent || (q.type === 'CAA' && transport === 'udp' && fault.dropUdpCaa)) return null;
     const reply = answer(zones, fault, lower(q.name), q.type);
@@ -105,20 +101,7 @@ export async function startAuthServer(options: { host: string; port?: number; zo
       socket.destroy();
       return;
     }
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-        buffered = buffered.subarray(2 + msg.length);
-        const reply = respond(msg, 'tcp');
-        if (!reply) continue;
-        const framed = Buffer.alloc(reply.length + 2);
-        framed.writeUInt16BE(reply.length, 0);
-        reply.copy(framed, 2);
-        socket.write(framed);
-      }
-    });
+    serveFramed(socket, (msg) => respond(msg, 'tcp'));
   });
   return {
     host, port, queries,

@@ -6,6 +6,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import packet from 'dns-packet';
 import { caaRdata, type CaaRecord } from '../dns/wire.js';
+import { readQuery, serveFramed } from './serving.js';
 
 export type RcodeName = 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED';
 
@@ -173,14 +174,9 @@ export async function startDnsServer(zone: Zone, options: { host?: string; tcp?:
     };
 
     const handle = (msg: Buffer, transport: 'udp' | 'tcp'): { query: packet.Packet; result: Answer } | null => {
-      let query: packet.Packet;
-      try {
-        query = packet.decode(msg);
-      } catch {
-        return null;
-      }
-      const q = query.questions?.[0];
-      if (!q) return null;
+      const read = readQuery(msg);
+      if (!read) return null;
+      const { query, question: q } = read;
       const opt = (query.additionals ?? []).find((a) => a.type === 'OPT') as { udpPayloadSize?: number } | undefined;
       const flags = query.flags ?? 0;
       queries.push({
@@ -209,21 +205,10 @@ export async function startDnsServer(zone: Zone, options: { host?: string; tcp?:
     };
     udp.on('error', () => {});
     tcp.on('connection', (socket) => {
-      let buffered = Buffer.alloc(0);
       socket.on('error', () => {});
-      socket.on('data', (chunk) => {
-        buffered = Buffer.concat([buffered, chunk]);
-        while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-          const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-          buffered = buffered.subarray(2 + msg.length);
-          const handled = handle(msg, 'tcp');
-          if (!handled || handled.result.drop) continue;
-          const reply = encodeReply(handled.query, handled.result);
-          const framed = Buffer.alloc(reply.length + 2);
-          framed.writeUInt16BE(reply.length, 0);
-          reply.copy(framed, 2);
-          socket.write(framed);
-        }
+      serveFramed(socket, (msg) => {
+        const handled = handle(msg, 'tcp');
+        return !handled || handled.result.drop ? null : encodeReply(handled.query, handled.result);
       });
     });
     const sockets = new Set<net.Socket>();

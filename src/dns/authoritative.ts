@@ -10,6 +10,7 @@ import type { Resolver } from './resolver.js';
 import { chooseBaseline, classifyAnswer, FAULT_TEXT, type ServerAnswer, type ServerFault, type ServerObservation } from './server-answer.js';
 import { TransportError } from './transport.js';
 import { recordsOf, TYPE_CAA, TYPE_DS, TYPE_SOA, type AliasHop } from './wire.js';
+import { once } from '../memo.js';
 
 
 /** How one server (over one transport) leads the CA to see a level. */
@@ -63,12 +64,7 @@ export class AuthoritativeView {
   /** A level as every server of its zone serves it, aliases followed. */
   level(name: string): Promise<AuthoritativeLevel> {
     const key = canonicalName(name);
-    let pending = this.levels.get(key);
-    if (!pending) {
-      pending = this.resolveLevel(key);
-      this.levels.set(key, pending);
-    }
-    return pending;
+    return once(this.levels, key, () => this.resolveLevel(key));
   }
 
   private async resolveLevel(name: string): Promise<AuthoritativeLevel> {
@@ -89,15 +85,12 @@ export class AuthoritativeView {
     const targets = new Map<string, Promise<Omit<AuthoritativeLevel, 'name'>>>();
     const viaAlias = (hop: AliasHop): Promise<Omit<AuthoritativeLevel, 'name'>> => {
       const target = canonicalName(hop.target);
-      let pending = targets.get(target);
-      if (!pending) {
-        const seen = [level, ...chain.map((h) => canonicalName(h.target))];
-        pending = seen.includes(target) || hops + 1 > MAX_HOPS
+      const seen = [level, ...chain.map((h) => canonicalName(h.target))];
+      return once(targets, target, () =>
+        seen.includes(target) || hops + 1 > MAX_HOPS
           ? Promise.resolve({ baseline: aliasLoop(level, [...chain, hop]), perServer: [], signedZones: [] })
-          : this.follow(level, target, [...chain, hop], hops + 1);
-        targets.set(target, pending);
-      }
-      return pending;
+          : this.follow(level, target, [...chain, hop], hops + 1),
+      );
     };
     const lookupOf = async (observation: ServerObservation): Promise<CaaLookup | null> => {
       const answer = observation.answer;
@@ -125,12 +118,7 @@ export class AuthoritativeView {
 
   /** Every server's answer for `name` over UDP and TCP (cached); null when none can be asked from here. */
   private directAnswers(name: string): Promise<Direct | null> {
-    let pending = this.direct.get(name);
-    if (!pending) {
-      pending = this.askAll(name);
-      this.direct.set(name, pending);
-    }
-    return pending;
+    return once(this.direct, name, () => this.askAll(name));
   }
 
   private async askAll(name: string): Promise<Direct | null> {
@@ -206,27 +194,20 @@ export class AuthoritativeView {
 
   /** The zone's SOA serial on one server (once per run), or null. */
   private serialOf(zone: string, server: NameServer): Promise<number | null> {
-    const key = `${zone}@${server.address}`;
-    let pending = this.serials.get(key);
-    if (!pending) {
-      pending = this.client.ask(server.address, zone || '.', TYPE_SOA, 'udp').then(
+    return once(this.serials, `${zone}@${server.address}`, () =>
+      this.client.ask(server.address, zone || '.', TYPE_SOA, 'udp').then(
         ({ reply }) => recordsOf(reply, 'SOA', { section: 'answer', owner: zone })[0]?.serial ?? null,
         () => null,
-      );
-      this.serials.set(key, pending);
-    }
-    return pending;
+      ),
+    );
   }
 
   /** Whether the zone is DNSSEC-signed: its parent publishes a DS for it (asked of our resolver). */
   private isSigned(zone: string): Promise<boolean> {
     if (zone === '') return Promise.resolve(false); // no DS above the root; its own answers are only for TLDs that do not exist
-    let pending = this.signed.get(zone);
-    if (!pending) {
-      pending = this.resolver.query(zone, TYPE_DS).then((a) => a !== null && recordsOf(a.reply, 'DS', { section: 'answer', owner: zone }).length > 0);
-      this.signed.set(zone, pending);
-    }
-    return pending;
+    return once(this.signed, zone, () =>
+      this.resolver.query(zone, TYPE_DS).then((a) => a !== null && recordsOf(a.reply, 'DS', { section: 'answer', owner: zone }).length > 0),
+    );
   }
 }
 

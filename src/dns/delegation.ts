@@ -6,6 +6,7 @@ import { isLocalFailure, type AuthorityClient, type NameServer } from './authori
 import type { Resolver } from './resolver.js';
 import { TransportError } from './transport.js';
 import { RCODE, recordsOf, TYPE_A, TYPE_AAAA, TYPE_NS, type DecodedResponse } from './wire.js';
+import { once } from '../memo.js';
 
 /** A zone and the addresses of its authoritative servers (the parent's NS set and the zone's own). */
 export interface ZoneCut {
@@ -50,12 +51,7 @@ export class Delegations {
   /** The zone holding `name` and its servers; null when no authoritative server can be reached from here. */
   zoneOf(name: string): Promise<ZoneCut | null> {
     const key = canonicalName(name);
-    let pending = this.zones.get(key);
-    if (!pending) {
-      pending = this.walk(key);
-      this.zones.set(key, pending);
-    }
-    return pending;
+    return once(this.zones, key, () => this.walk(key));
   }
 
   /** Follow referrals from the deepest zone we know above `name` down to the zone that answers for it. */
@@ -107,9 +103,8 @@ export class Delegations {
 
   /** A zone's servers as our resolver names them, kept only when one of them answers us directly. */
   private bootstrap(zone: string): Promise<ZoneCut | null> {
-    let pending = this.bootstraps.get(zone);
-    if (!pending) {
-      pending = (async () => {
+    return once(this.bootstraps, zone, () => {
+      const pending = (async () => {
         const answer = await this.resolver.query(zone || '.', TYPE_NS);
         if (answer === null || answer.reply.rcode !== RCODE.NOERROR) return null;
         const hosts = recordsOf(answer.reply, 'NS', { section: 'answer', owner: zone }).map((r) => r.target);
@@ -118,10 +113,9 @@ export class Delegations {
         if (cut.servers.length > 0 && !cut.answered) this.blocked = true; // none of them answers us
         return cut.answered ? cut : null;
       })();
-      this.bootstraps.set(zone, pending);
-      this.known.set(zone, pending);
-    }
-    return pending;
+      if (!this.known.has(zone)) this.known.set(zone, pending);
+      return pending;
+    });
   }
 
   private remember(zone: string, make: () => Promise<ZoneCut>): Promise<ZoneCut> {
@@ -169,15 +163,12 @@ export class Delegations {
 
   /** A name server's addresses through our resolver (A and AAAA), cached for the run. */
   private addressesOf(host: string): Promise<string[]> {
-    let pending = this.addresses.get(host);
-    if (!pending) {
-      pending = Promise.all([this.resolver.query(host, TYPE_A), this.resolver.query(host, TYPE_AAAA)]).then(([v4, v6]) => [
+    return once(this.addresses, host, () =>
+      Promise.all([this.resolver.query(host, TYPE_A), this.resolver.query(host, TYPE_AAAA)]).then(([v4, v6]) => [
         ...(v4 ? recordsOf(v4.reply, 'A', { section: 'answer' }) : []).map((r) => r.address),
         ...(v6 ? recordsOf(v6.reply, 'AAAA', { section: 'answer' }) : []).map((r) => r.address),
-      ]);
-      this.addresses.set(host, pending);
-    }
-    return pending;
+      ]),
+    );
   }
 
   /** The first usable reply from a few of the zone's servers (authoritative, or a referral), else null. */

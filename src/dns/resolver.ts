@@ -7,6 +7,7 @@ import { Limiter } from './limiter.js';
 import { classify, type CaaLookup } from './lookup.js';
 import { exchangeTcp, exchangeUdp, formatServer, TransportError, type ServerAddress } from './transport.js';
 import { encodeCaaQuery, encodeQuery, rcodeName, TYPE_CAA, type DecodedResponse } from './wire.js';
+import { once } from '../memo.js';
 
 export interface ResolverOptions {
   servers: ServerAddress[];
@@ -61,12 +62,7 @@ export class Resolver {
   /** CAA lookup for one name, answered from the run's cache when already asked. */
   lookupCaa(name: string): Promise<CaaLookup> {
     const key = name.toLowerCase().replace(/\.+$/, '');
-    let pending = this.cache.get(key);
-    if (!pending) {
-      pending = this.limiter.run(() => this.resolveCaa(key));
-      this.cache.set(key, pending);
-    }
-    return pending;
+    return once(this.cache, key, () => this.limiter.run(() => this.resolveCaa(key)));
   }
 
   /**
@@ -75,15 +71,12 @@ export class Resolver {
    */
   query(name: string, type: number): Promise<ResolverReply | null> {
     const key = `${name.toLowerCase().replace(/\.+$/, '') || '.'}/${type}`;
-    let pending = this.replies.get(key);
-    if (!pending) {
-      pending = this.limiter.run(async () => {
+    return once(this.replies, key, () =>
+      this.limiter.run(async () => {
         const outcome = await this.ask(name, type);
         return 'reply' in outcome ? outcome : null;
-      });
-      this.replies.set(key, pending);
-    }
-    return pending;
+      }),
+    );
   }
 
   /** Try each server in turn, retrying on timeouts and network errors only (rule 3). */
@@ -139,15 +132,9 @@ export class Resolver {
 
   /** Whether any of these servers answers at all (a CAA query for the root, once per server). */
   private async anyAlive(servers: ServerAddress[]): Promise<boolean> {
-    const probes = servers.map((server) => {
-      const key = formatServer(server);
-      let probe = this.liveness.get(key);
-      if (!probe) {
-        probe = this.exchange(server, '.', TYPE_CAA).then(() => true, () => false);
-        this.liveness.set(key, probe);
-      }
-      return probe;
-    });
+    const probes = servers.map((server) =>
+      once(this.liveness, formatServer(server), () => this.exchange(server, '.', TYPE_CAA).then(() => true, () => false)),
+    );
     return (await Promise.all(probes)).some(Boolean);
   }
 
