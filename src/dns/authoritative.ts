@@ -144,7 +144,7 @@ export class AuthoritativeView {
   private ipv6Works(candidates: NameServer[]): Promise<boolean> {
     this.ipv6 ??= (async () => {
       const probes = candidates.slice(0, 3).map((s) =>
-        this.client.ask(s.address, '.', TYPE_SOA, 'udp').then(() => true, () => false),
+        this.client.ask(s.address, '.', TYPE_SOA, 'udp', 0).then(() => true, () => false),
       );
       return (await Promise.all(probes)).some(Boolean);
     })();
