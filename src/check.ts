@@ -9,6 +9,7 @@ import { deviations, publicLevels, type ServedLevel } from './caa/perspectives.j
 import type { AuthoritativeLevel, AuthoritativeView } from './dns/authoritative.js';
 import type { ServerObservation } from './dns/server-answer.js';
 import type { CaaLookup } from './dns/lookup.js';
+import { Limiter } from './dns/limiter.js';
 import type { Resolver } from './dns/resolver.js';
 import { explainName } from './explain/explain.js';
 import { explainServers } from './explain/servers.js';
@@ -53,9 +54,16 @@ export interface CheckDeps {
   authority: AuthoritativeView | null;
 }
 
+/**
+ * Lineages checked at once. The DNS limiter bounds what is on the wire; this bounds what waits for
+ * it, so a fleet's thousands of names do not all hold their state in memory at the same time.
+ */
+const LINEAGES_IN_FLIGHT = 64;
+
 /** Check every lineage; never throws for a single bad name or CA, which become `error` entries. */
 export async function checkLineages(lineages: Lineage[], deps: CheckDeps, errors: SourceError[] = []): Promise<Report> {
-  const reports = await Promise.all(lineages.map((lineage) => checkLineage(lineage, deps)));
+  const slots = new Limiter(LINEAGES_IN_FLIGHT);
+  const reports = await Promise.all(lineages.map((lineage) => slots.run(() => checkLineage(lineage, deps))));
   const statuses = reports.map((r) => r.status);
   if (errors.length > 0) statuses.push('error');
   return { status: worstStatus(statuses), lineages: reports, errors, notices: runNotices(deps, reports) };

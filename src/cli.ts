@@ -2,15 +2,13 @@
 // preflight: check that the CA's CAA policy allows the coming renewals, before they are tried.
 // Subcommands: (none) check · run (wrapper) · hook (certbot/acme.sh pre-hooks) · demo ·
 // acme-hooks (install/remove the acme.sh pre-hook in existing confs).
+//
+// Each command is loaded only when it runs, so `--version` and the hooks start about as fast as
+// node itself (README "Speed").
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { exitCodeFor } from './check.js';
-import { acmeHooksCommand } from './commands/acme-hooks.js';
-import { runDemo } from './commands/demo.js';
-import { hookCommand } from './commands/hook.js';
-import { parseCheckOptions, UsageError, USAGE } from './commands/options.js';
-import { runWrapper } from './commands/run.js';
-import { emitReport, executeCheck, type CliIo } from './commands/session.js';
+import type { CliIo } from './commands/session.js';
+import { UsageError } from './commands/usage-error.js';
 import { VERSION } from './version.js';
 
 export type { CliIo };
@@ -20,13 +18,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     switch (argv[0]) {
       case 'run':
-        return await runWrapper(argv.slice(1), io);
+        return await (await import('./commands/run.js')).runWrapper(argv.slice(1), io);
       case 'hook':
-        return await hookCommand(argv.slice(1), io);
+        return await (await import('./commands/hook.js')).hookCommand(argv.slice(1), io);
       case 'demo':
-        return await runDemo(argv.slice(1), io);
+        return await (await import('./commands/demo.js')).runDemo(argv.slice(1), io);
       case 'acme-hooks':
-        return await acmeHooksCommand(argv.slice(1), io);
+        return await (await import('./commands/acme-hooks.js')).acmeHooksCommand(argv.slice(1), io);
       default:
         return await checkCommand(argv, io);
     }
@@ -41,6 +39,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 /** `preflight [options]`: check and report; the exit code says what to do. */
 async function checkCommand(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 1 && argv[0] === '--version') {
+    io.stdout.write(`preflight ${VERSION}\n`);
+    return 0;
+  }
+  const { parseCheckOptions, USAGE } = await import('./commands/options.js');
   const options = parseCheckOptions(argv);
   if (options.help) {
     io.stdout.write(USAGE);
@@ -50,6 +53,7 @@ async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`preflight ${VERSION}\n`);
     return 0;
   }
+  const [{ emitReport, executeCheck }, { exitCodeFor }] = await Promise.all([import('./commands/session.js'), import('./check.js')]);
   const report = await executeCheck(options, io);
   await emitReport(report, options, io);
   return exitCodeFor(report);

@@ -3,7 +3,7 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import packet from 'dns-packet';
-import { caaRdata, decodeResponse, encodeCaaQuery } from '../src/dns/wire.js';
+import { caaRdata, decodeResponse, encodeCaaQuery, encodeQuery } from '../src/dns/wire.js';
 import { parseResolvConf, parseResolverAddress } from '../src/dns/resolvconf.js';
 import type { CaaLookup } from '../src/dns/lookup.js';
 import { Resolver } from '../src/dns/resolver.js';
@@ -45,6 +45,21 @@ describe('wire: CAA RDATA codec', () => {
     const decoded = decodeResponse(reply);
     expect(decoded.rcode).toBe(2 | (1 << 4));
     expect(decoded.ede).toEqual({ code: 22, text: 'hi' });
+  });
+  it.each<[string, number, boolean, boolean]>([
+    ['a.test', 257, true, false],
+    ['www.Example.COM', 257, false, true],
+    ['.', 2, true, false],
+    ['xn--bcher-kva.example', 43, false, true],
+    ['_acme-challenge.a.b.c.d.e.f.example', 1, true, true],
+  ])('writes %s type %i (RD %s, DO %s) byte for byte as dns-packet does', (name, type, recursion, dnssecOk) => {
+    const names: Record<number, string> = { 1: 'A', 2: 'NS', 43: 'DS', 257: 'CAA' };
+    const reference = packet.encode({
+      type: 'query', id: 4242, flags: (recursion ? packet.RECURSION_DESIRED : 0) | packet.AUTHENTIC_DATA,
+      questions: [{ type: names[type] as 'A', class: 'IN', name }],
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096, flags: dnssecOk ? packet.DNSSEC_OK : 0, options: [] } as never],
+    });
+    expect(encodeQuery(4242, name, type, { recursion, dnssecOk }).toString('hex')).toBe(reference.toString('hex'));
   });
   it('encodes a query with RD, AD and EDNS0 4096', () => {
     const q = packet.decode(encodeCaaQuery(4242, 'a.test'));

@@ -117,6 +117,8 @@ describe('preflight demo', () => {
   it('speaks JSON too', async () => {
     const result = await execa('node', [bin, 'demo', '--json'], { reject: false });
     const doc = JSON.parse(result.stdout) as JsonDocument;
+    // Written a lineage at a time, yet exactly what one JSON.stringify of the whole would give.
+    expect(result.stdout).toBe(JSON.stringify(doc, null, 2)); // execa drops the final newline
     expect(doc.summary).toEqual({ names: 8, pass: 2, warn: 1, fail: 5, error: 0 });
     const mail = doc.lineages.find((l) => l.name === 'mail.example.dev')!.names[0]!;
     expect(mail).toMatchObject({ status: 'fail', judgedFrom: 'authoritative' });

@@ -9,10 +9,9 @@ import { parseResolverAddress } from '../dns/resolvconf.js';
 import type { ServerAddress } from '../dns/transport.js';
 import { CHALLENGE_TYPES, isChallengeType, isIpAddress } from '../vocabulary.js';
 
-/** A mistake in how the command was called (exit 64). */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from './usage-error.js';
+
+export { UsageError };
 
 export interface CheckOptions {
   domains: string[];

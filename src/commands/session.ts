@@ -8,12 +8,13 @@ import { AuthoritativeView } from '../dns/authoritative.js';
 import { Delegations } from '../dns/delegation.js';
 import { Limiter } from '../dns/limiter.js';
 import { Resolver, type QueryEvent } from '../dns/resolver.js';
+import { UdpPool } from '../dns/udp-pool.js';
 import { formatServer } from '../dns/transport.js';
 import { writeFileAtomic } from '../fsutil.js';
-import { renderJson } from '../report/json.js';
+import { jsonChunks } from '../report/json.js';
 import { renderMetrics } from '../report/metrics.js';
 import { logToSyslog } from '../report/syslog.js';
-import { renderText } from '../report/text.js';
+import { textChunks } from '../report/text.js';
 import { DEFAULT_CONFIG_DIR, selectLineages, type Selection } from '../sources/select.js';
 import type { SourceError } from '../vocabulary.js';
 import { VERSION } from '../version.js';
@@ -48,6 +49,7 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
   const notices: string[] = [];
   const caResolver = new CaResolver({ identityOverride: options.caaIdentities, now: io.now(), directoryTimeoutMs: 5000 });
   let resolver: Resolver | null = null;
+  let pool: UdpPool | null = null;
   let authority: AuthoritativeView | null = null;
   let client: AuthorityClient | null = null;
   const timeoutMs = options.timeoutMs ?? system.timeoutMs ?? 5000;
@@ -59,7 +61,8 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
     errors.push({ source: 'dns', path: io.resolvConfPath ?? '/etc/resolv.conf', message: 'no nameserver found; give --resolver ADDR' });
   } else {
     const limiter = new Limiter(options.concurrency);
-    resolver = new Resolver({ servers, timeoutMs, retries, concurrency: options.concurrency, limiter, onQuery: trace });
+    pool = new UdpPool();
+    resolver = new Resolver({ servers, timeoutMs, retries, concurrency: options.concurrency, limiter, pool, onQuery: trace });
     const names = selection.lineages.reduce((n, l) => n + l.names.length, 0);
     const authoritative = options.authoritative ?? names <= AUTHORITATIVE_DEFAULT_LIMIT;
     if (!authoritative && options.authoritative === null) {
@@ -75,13 +78,19 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
         timeoutMs: options.timeoutMs ?? AUTHORITATIVE_TIMEOUT_MS,
         retries: options.retries ?? 1,
         limiter,
+        pool,
         port: options.authoritativePort,
         onQuery: trace,
       });
       authority = new AuthoritativeView(client, new Delegations(client, resolver), resolver, io.now());
     }
   }
-  const checked = await checkLineages(selection.lineages, { resolver, caResolver, authority }, errors);
+  let checked: Report;
+  try {
+    checked = await checkLineages(selection.lineages, { resolver, caResolver, authority }, errors);
+  } finally {
+    pool?.close();
+  }
   const report = { ...checked, notices: [...notices, ...checked.notices] };
   if (resolver && options.verbose && !options.json) {
     const direct = client ? ` and ${client.queriesSent} to authoritative servers` : '';
@@ -103,11 +112,11 @@ export async function emitReport(
   const out = io[stream];
   const meta = { version: VERSION, checkedAt: io.now() };
   if (options.json) {
-    out.write(renderJson(report, meta));
+    for (const chunk of jsonChunks(report, meta)) out.write(chunk);
   } else if (!(options.quiet && report.status === 'pass')) {
     const noColor = Boolean(io.env.NO_COLOR); // no-color.org: any non-empty value
     const color = (options.color ?? Boolean(out.isTTY)) && !noColor;
-    out.write(renderText(report, { color, verbose: options.verbose }));
+    for (const chunk of textChunks(report, { color, verbose: options.verbose })) out.write(chunk);
     if (report.lineages.length === 0 && report.errors.length === 0) {
       out.write(
         `nothing to check: no renewal confs under ${options.configDir ?? DEFAULT_CONFIG_DIR} and no acme.sh home ` +
@@ -115,8 +124,8 @@ export async function emitReport(
       );
     }
   }
-  const files: Array<[string | null, () => string]> = [
-    [options.statusFile, () => renderJson(report, meta)],
+  const files: Array<[string | null, () => string | Iterable<string>]> = [
+    [options.statusFile, () => jsonChunks(report, meta)],
     [options.metricsFile, () => renderMetrics(report, meta.checkedAt)],
   ];
   for (const [file, render] of files) {

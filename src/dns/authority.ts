@@ -3,7 +3,8 @@
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import type { Limiter } from './limiter.js';
-import { exchangeTcp, exchangeUdp, TransportError } from './transport.js';
+import { exchangeTcp, TransportError } from './transport.js';
+import type { UdpPool } from './udp-pool.js';
 import { encodeQuery, type DecodedResponse } from './wire.js';
 
 /** One address of one authoritative server: the NS host name and the address asked. */
@@ -40,6 +41,8 @@ export interface AuthorityOptions {
   limiter: Limiter;
   /** Port authoritative servers listen on: 53, except in test labs and the demo. */
   port: number;
+  /** The run's UDP sockets. */
+  pool: UdpPool;
   /** Called once per query sent, for -v traces. */
   onQuery?: (event: { name: string; server: string; transport: 'udp' | 'tcp'; outcome: string; ms: number }) => void;
 }
@@ -62,16 +65,14 @@ export class AuthorityClient {
   async ask(address: string, name: string, type: number, transport: 'udp' | 'tcp', retries = this.options.retries): Promise<TimedReply> {
     const server = { host: address, port: this.options.port };
     for (let attempt = 0; ; attempt++) {
-      const id = randomInt(0, 0x10000);
-      const query = encodeQuery(id, name, type, { recursion: false, dnssecOk: true });
-      const match = { id, name, type };
+      const build = (id: number): Buffer => encodeQuery(id, name, type, { recursion: false, dnssecOk: true });
       const started = performance.now();
       try {
         const reply = await this.options.limiter.run(() => {
           this.queriesSent++;
-          return transport === 'udp'
-            ? exchangeUdp(server, query, match, this.options.timeoutMs)
-            : exchangeTcp(server, query, match, this.options.timeoutMs);
+          if (transport === 'udp') return this.options.pool.exchange(server, build, name, type, this.options.timeoutMs);
+          const id = randomInt(0, 0x10000);
+          return exchangeTcp(server, build(id), { id, name, type }, this.options.timeoutMs);
         });
         const ms = performance.now() - started;
         this.options.onQuery?.({ name, server: label(address), transport, outcome: `rcode ${reply.rcode}${reply.authoritative ? ' AA' : ''}`, ms });

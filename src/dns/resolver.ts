@@ -5,7 +5,8 @@
 import { randomInt } from 'node:crypto';
 import { Limiter } from './limiter.js';
 import { classify, type CaaLookup } from './lookup.js';
-import { exchangeTcp, exchangeUdp, formatServer, TransportError, type ServerAddress } from './transport.js';
+import { exchangeTcp, formatServer, TransportError, type ServerAddress } from './transport.js';
+import { UdpPool } from './udp-pool.js';
 import { encodeCaaQuery, encodeQuery, rcodeName, TYPE_CAA, type DecodedResponse } from './wire.js';
 import { once } from '../memo.js';
 
@@ -19,6 +20,8 @@ export interface ResolverOptions {
   concurrency: number;
   /** A bound shared with other askers of the same run (the authoritative view); else our own. */
   limiter?: Limiter;
+  /** UDP sockets shared with the rest of the run; else our own (closed by close()). */
+  pool?: UdpPool;
   /** Called once per query sent, for -v traces and tests. */
   onQuery?: (event: QueryEvent) => void;
 }
@@ -49,9 +52,17 @@ export class Resolver {
   /** Number of queries actually sent (UDP and TCP), for tests and the benchmark. */
   queriesSent = 0;
 
+  private readonly pool: UdpPool;
+
   constructor(private readonly options: ResolverOptions) {
     if (options.servers.length === 0) throw new Error('no DNS resolver configured');
     this.limiter = options.limiter ?? new Limiter(options.concurrency);
+    this.pool = options.pool ?? new UdpPool();
+  }
+
+  /** Close the sockets this resolver opened itself (a shared pool is closed by its owner). */
+  close(): void {
+    if (!this.options.pool) this.pool.close();
   }
 
   /** The resolvers this run asks, as host:port. */
@@ -144,12 +155,12 @@ export class Resolver {
     name: string,
     type: number,
   ): Promise<{ reply: DecodedResponse; transport: 'udp' | 'tcp' }> {
-    const id = randomInt(0, 0x10000);
-    const query = type === TYPE_CAA ? encodeCaaQuery(id, name) : encodeQuery(id, name, type, { recursion: true, dnssecOk: false });
-    const match = { id, name, type };
-    const udp = await this.timed(name, server, 'udp', () => exchangeUdp(server, query, match, this.options.timeoutMs));
+    const build = (id: number): Buffer =>
+      type === TYPE_CAA ? encodeCaaQuery(id, name) : encodeQuery(id, name, type, { recursion: true, dnssecOk: false });
+    const udp = await this.timed(name, server, 'udp', () => this.pool.exchange(server, build, name, type, this.options.timeoutMs));
     if (!udp.truncated) return { reply: udp, transport: 'udp' };
-    const tcp = await this.timed(name, server, 'tcp', () => exchangeTcp(server, query, match, this.options.timeoutMs));
+    const id = randomInt(0, 0x10000);
+    const tcp = await this.timed(name, server, 'tcp', () => exchangeTcp(server, build(id), { id, name, type }, this.options.timeoutMs));
     return { reply: tcp, transport: 'tcp' };
   }
 

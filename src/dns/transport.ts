@@ -1,7 +1,6 @@
-// One DNS exchange with one server over UDP or TCP, bounded by a timeout.
+// One DNS exchange over TCP, bounded by a timeout, and what UDP shares with it (src/dns/udp-pool.ts).
 // A reply is accepted only if it comes from the server asked, carries our random ID and echoes
 // our question; anything else is ignored (spoofed or stale datagrams), so it cannot poison a run.
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { decodeResponse, type DecodedResponse } from './wire.js';
 
@@ -35,57 +34,10 @@ export function formatServer(server: ServerAddress): string {
  * without a question section (old servers answer EDNS with a bare FORMERR) is accepted on the
  * ID alone, as the CA's DNS library does, so it is reported rather than waited out.
  */
-function answersQuery(reply: DecodedResponse, id: number, name: string, type: number): boolean {
+export function answersQuery(reply: DecodedResponse, id: number, name: string, type: number): boolean {
   if (!reply.isResponse || reply.id !== id) return false;
   if (reply.question === null) return reply.rcode !== 0;
   return reply.question.type === type && reply.question.name.toLowerCase() === name.toLowerCase();
-}
-
-/**
- * Send a query over UDP from a fresh random port and wait for the matching reply. The socket is
- * connected, so a closed port comes back at once (ECONNREFUSED) instead of as a timeout, and the
- * kernel already drops datagrams from anyone but the server.
- */
-export function exchangeUdp(
-  server: ServerAddress,
-  query: Buffer,
-  match: { id: number; name: string; type: number },
-  timeoutMs: number,
-): Promise<DecodedResponse> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
-    const finish = (fn: () => void): void => {
-      clearTimeout(timer);
-      socket.removeAllListeners();
-      socket.on('error', () => {});
-      socket.close();
-      fn();
-    };
-    const timer = setTimeout(
-      () => finish(() => reject(new TransportError('timeout', `no reply within ${timeoutMs} ms (UDP)`, server))),
-      timeoutMs,
-    );
-    socket.on('error', (err) => finish(() => reject(new TransportError('network', `UDP: ${err.message}`, server, errorCode(err)))));
-    socket.on('message', (msg, rinfo) => {
-      if (rinfo.port !== server.port || !sameAddress(rinfo.address, server.host)) return;
-      let reply: DecodedResponse;
-      try {
-        reply = decodeResponse(msg);
-      } catch {
-        return; // garbage is not an answer; keep waiting
-      }
-      if (answersQuery(reply, match.id, match.name, match.type)) finish(() => resolve(reply));
-    });
-    socket.connect(server.port, server.host, (err?: Error) => {
-      if (err) {
-        finish(() => reject(new TransportError('network', `UDP: ${err.message}`, server, errorCode(err))));
-        return;
-      }
-      socket.send(query, (sendErr) => {
-        if (sendErr) finish(() => reject(new TransportError('network', `UDP send: ${sendErr.message}`, server, errorCode(sendErr))));
-      });
-    });
-  });
 }
 
 /** Send a query over TCP (RFC 7766 two-byte length framing) and read one matching reply. */
@@ -142,12 +94,7 @@ export function exchangeTcp(
   });
 }
 
-/** Compare addresses, allowing for IPv4-mapped IPv6 forms and zone ids. */
-function sameAddress(a: string, b: string): boolean {
-  const norm = (s: string): string => s.replace(/^::ffff:/i, '').replace(/%.*$/, '').toLowerCase();
-  return norm(a) === norm(b);
-}
-
-function errorCode(err: Error): string | null {
+/** The system error code of an error, if it has one. */
+export function errorCode(err: Error): string | null {
   return (err as NodeJS.ErrnoException).code ?? null;
 }

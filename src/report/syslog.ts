@@ -1,6 +1,5 @@
 // One line per problem to the system log through logger(1), when the system has it: under
 // `certbot -q renew` a pre-hook's own output is hidden (docs/certbot.md §0), the journal is not.
-import { execa } from 'execa';
 import type { Report } from '../check.js';
 import { printableLine } from './escape.js';
 
@@ -20,6 +19,7 @@ export function syslogLines(report: Report): string[] {
 export async function logToSyslog(report: Report, tag = 'caa-preflight'): Promise<boolean> {
   const priority = report.status === 'fail' ? 'user.err' : report.status === 'pass' ? 'user.info' : 'user.warning';
   try {
+    const { execa } = await import('execa'); // only runs that log pay for loading it
     for (const line of syslogLines(report)) {
       await execa('logger', ['-t', tag, '-p', priority, '--', line], { timeout: 5000, stdin: 'ignore' });
     }

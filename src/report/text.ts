@@ -16,6 +16,11 @@ const COLORS: Record<Status | 'dim' | 'bold', string> = {
 
 /** Render the whole report as text. */
 export function renderText(report: Report, options: TextOptions): string {
+  return [...textChunks(report, options)].join('');
+}
+
+/** The report as text, a lineage at a time (a fleet's report is never one string). */
+export function* textChunks(report: Report, options: TextOptions): Generator<string> {
   const paint = (what: keyof typeof COLORS, text: string): string =>
     options.color ? `\x1b[${COLORS[what]}m${text}\x1b[0m` : text;
   const out: string[] = [];
@@ -33,8 +38,8 @@ export function renderText(report: Report, options: TextOptions): string {
   for (const error of report.errors) {
     out.push('', `${paint('error', 'ERROR')} ${printableLine(error.source)}${error.path ? ` ${printableLine(error.path)}` : ''}: ${printableLine(error.message)}`);
   }
-  for (const lineage of report.lineages) out.push('', ...renderLineage(lineage, options, paint));
-  return `${out.join('\n')}\n`;
+  yield `${out.join('\n')}\n`;
+  for (const lineage of report.lineages) yield `\n${renderLineage(lineage, options, paint).join('\n')}\n`;
 }
 
 function renderLineage(

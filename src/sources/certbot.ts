@@ -1,12 +1,15 @@
 // certbot lineages as certbot itself will renew them (docs/certbot.md §1, §3-5): names from the
 // certificate `cert` points to (not the conf's stale lists), server and account from the conf,
 // the challenge from the authenticator and pref_challs, due-ness as the writing version decides.
-import { X509Certificate } from 'node:crypto';
-import { readFile, readdir, realpath } from 'node:fs/promises';
+// Small local files, read before any DNS is in flight: synchronous reads cost far less than
+// thousands of thread-pool round trips on a fleet.
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { isIpAddress, LETS_ENCRYPT, type SourceError } from '../vocabulary.js';
 import { ConfSyntaxError, confList, confString, parseConfigObj, type ConfSection } from './configobj.js';
 import type { Lineage } from './lineage.js';
+import { certificateFacts, type CertificateFacts } from './x509.js';
+import { once } from '../memo.js';
 
 /** `host[:port]/path` of a directory URL: certbot's folder name under accounts/ (docs/certbot.md §4). */
 function accountsFolder(server: string): string {
@@ -30,12 +33,15 @@ export async function readCertbotLineages(configDir: string, now: Date): Promise
   const renewalDir = path.join(configDir, 'renewal');
   let files: string[];
   try {
-    files = (await readdir(renewalDir)).filter((f) => f.endsWith('.conf')).sort();
+    files = readdirSync(renewalDir).filter((f) => f.endsWith('.conf')).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lineages: [], errors: [] }; // certbot, no certificates yet
     return { lineages: [], errors: [{ source: 'certbot', path: renewalDir, message: `cannot list renewal confs: ${shortError(err)}` }] };
   }
-  const results = await Promise.all(files.map((f) => readCertbotLineage(configDir, path.join(renewalDir, f), now)));
+  // One account file serves every lineage of that account: read it once.
+  const accounts = new Map<string, Promise<AccountInfo>>();
+  const results: Array<{ lineage: Lineage | null; errors: SourceError[] }> = [];
+  for (const f of files) results.push(await readCertbotLineage(configDir, path.join(renewalDir, f), now, accounts));
   return {
     lineages: results.flatMap((r) => (r.lineage ? [r.lineage] : [])),
     errors: results.flatMap((r) => r.errors),
@@ -47,12 +53,13 @@ export async function readCertbotLineage(
   configDir: string,
   confPath: string,
   now: Date,
+  accounts = new Map<string, Promise<AccountInfo>>(),
 ): Promise<{ lineage: Lineage | null; errors: SourceError[] }> {
   const fail = (message: string, where = confPath) => ({ lineage: null, errors: [{ source: 'certbot', path: where, message }] });
   const name = path.basename(confPath, '.conf');
   let conf: ConfSection;
   try {
-    conf = parseConfigObj(await readFile(confPath, 'utf8'));
+    conf = parseConfigObj(readFileSync(confPath, 'utf8'));
   } catch (err) {
     const why = err instanceof ConfSyntaxError ? err.message : (err as Error).message;
     return fail(`renewal configuration is broken (${why}); certbot skips it too`);
@@ -66,11 +73,11 @@ export async function readCertbotLineage(
   if (authenticator === null) return fail('renewal configuration does not specify an authenticator; certbot skips it too');
 
   const certPath = path.resolve(configDir, confString(conf, 'cert')!);
-  let cert: X509Certificate;
+  let cert: CertificateFacts;
   let certTarget: string;
   try {
-    certTarget = await realpath(certPath);
-    cert = new X509Certificate(await readFile(certTarget));
+    certTarget = realpathSync.native(certPath);
+    cert = certificateFacts(readFileSync(certTarget));
   } catch (err) {
     return fail(`cannot read the certificate ${certPath}: ${shortError(err)}`);
   }
@@ -81,7 +88,8 @@ export async function readCertbotLineage(
   // renewal._restore_str: a stored ACMEv1 server means the current default.
   let server = confString(params, 'server') ?? LETS_ENCRYPT.production;
   if (server === LETS_ENCRYPT.productionV1) server = LETS_ENCRYPT.production;
-  const account = await readAccount(configDir, server, confString(params, 'account'));
+  const accountId = confString(params, 'account');
+  const account = await once(accounts, `${server}|${accountId}`, () => readAccount(configDir, server, accountId));
   if (account.error) errors.push({ source: 'certbot', path: account.path ?? confPath, message: account.error });
 
   const prefs = confList(params, 'pref_challs').map(normalizeChallenge);
@@ -95,7 +103,7 @@ export async function readCertbotLineage(
   }
   const distinct = [...new Set(perName.values())];
 
-  const due = await dueState(conf, params, configDir, name, cert, now);
+  const due = await dueState(conf, params, configDir, name, { path: certTarget, facts: cert }, now);
   if (due.note) notes.push(due.note);
 
   return {
@@ -118,12 +126,9 @@ export async function readCertbotLineage(
 }
 
 /** certbot's order: the subject CN first, then SAN DNS names not equal to it; IPs have no CAA. */
-export function identifiersOf(cert: X509Certificate): string[] {
-  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1]?.trim().toLowerCase();
-  const sans = (cert.subjectAltName ?? '')
-    .split(/,\s*/)
-    .filter((entry) => entry.startsWith('DNS:'))
-    .map((entry) => entry.slice(4).trim().toLowerCase());
+export function identifiersOf(cert: CertificateFacts): string[] {
+  const cn = cert.commonName?.trim().toLowerCase();
+  const sans = cert.dnsNames.map((name) => name.trim().toLowerCase());
   const names = cn && !isIpAddress(cn) ? [cn] : [];
   for (const san of sans) if (!names.includes(san)) names.push(san);
   return names;
@@ -189,7 +194,7 @@ export async function readAccount(configDir: string, server: string, accountId: 
   if (accountId === null) {
     // Very old confs: certbot uses the only account for the server, and asks when there are several.
     for (const dir of dirs) {
-      const ids = await readdir(path.join(accountsRoot, dir)).catch(() => [] as string[]);
+      const ids = listOrNothing(path.join(accountsRoot, dir));
       if (ids.length === 1) return readRegr(path.join(accountsRoot, dir, ids[0]!, 'regr.json'));
       if (ids.length > 1) return { uri: null, path: null, error: `the conf names no account and ${path.join(accountsRoot, dir)} holds ${ids.length}; certbot would have to ask` };
     }
@@ -198,17 +203,17 @@ export async function readAccount(configDir: string, server: string, accountId: 
   const candidates = dirs.map((dir) => path.join(accountsRoot, dir, accountId, 'regr.json'));
   let first: AccountInfo | null = null;
   for (const candidate of candidates) {
-    const info = await readRegr(candidate);
+    const info = readRegr(candidate);
     if (info.uri !== null) return info;
     first ??= info;
   }
   return first!;
 }
 
-async function readRegr(regrPath: string): Promise<AccountInfo> {
+function readRegr(regrPath: string): AccountInfo {
   let text: string;
   try {
-    text = await readFile(regrPath, 'utf8');
+    text = readFileSync(regrPath, 'utf8');
   } catch (err) {
     return { uri: null, path: regrPath, error: `cannot read the account: ${shortError(err)}` };
   }
@@ -231,15 +236,15 @@ async function dueState(
   params: ConfSection,
   configDir: string,
   name: string,
-  liveCert: X509Certificate,
+  live: { path: string; facts: CertificateFacts },
   now: Date,
 ): Promise<{ due: boolean; note: string | null }> {
   if ((confString(params, 'autorenew') ?? '').toLowerCase() === 'false') {
     return { due: false, note: 'autorenew = False: certbot renew never renews this lineage' };
   }
-  const cert = (await newestArchiveCert(conf, configDir, name)) ?? liveCert;
-  const notBefore = Date.parse(cert.validFrom);
-  const notAfter = Date.parse(cert.validTo);
+  const cert = (await newestArchiveCert(conf, configDir, name, live)) ?? live.facts;
+  const notBefore = cert.notBefore.getTime();
+  const notAfter = cert.notAfter.getTime();
   const before = confString(conf, 'renew_before_expiry');
   if (before !== null) {
     const renewAt = subtractInterval(new Date(notAfter), before);
@@ -264,21 +269,34 @@ async function dueState(
   return { due: now.getTime() >= renewAt, note: `due from ${new Date(renewAt).toISOString()} (${rule})` };
 }
 
-/** archive_dir/certN.pem for the highest N present for all four files (storage.latest_common_version). */
-async function newestArchiveCert(conf: ConfSection, configDir: string, name: string): Promise<X509Certificate | null> {
+/**
+ * archive_dir/certN.pem for the highest N present for all four files (storage.latest_common_version);
+ * the live certificate's facts when that is the file `live` already points to.
+ */
+async function newestArchiveCert(
+  conf: ConfSection,
+  configDir: string,
+  name: string,
+  live: { path: string; facts: CertificateFacts },
+): Promise<CertificateFacts | null> {
   const archiveDir = confString(conf, 'archive_dir') ?? path.join(configDir, 'archive', name);
   try {
-    const files = await readdir(archiveDir);
-    const versions = (kind: string) =>
-      new Set(files.map((f) => new RegExp(`^${kind}(\\d+)\\.pem$`).exec(f)?.[1]).filter(Boolean).map(Number));
-    const sets = ['cert', 'privkey', 'chain', 'fullchain'].map(versions);
+    const versions = new Map<string, Set<number>>();
+    for (const file of readdirSync(archiveDir)) {
+      const m = ARCHIVE_FILE.exec(file);
+      if (m) versions.set(m[1]!, (versions.get(m[1]!) ?? new Set()).add(Number(m[2])));
+    }
+    const sets = ['cert', 'privkey', 'chain', 'fullchain'].map((kind) => versions.get(kind) ?? new Set<number>());
     const common = [...sets[0]!].filter((v) => sets.every((s) => s.has(v)));
     if (common.length === 0) return null;
-    return new X509Certificate(await readFile(path.join(archiveDir, `cert${Math.max(...common)}.pem`)));
+    const newest = path.join(archiveDir, `cert${Math.max(...common)}.pem`);
+    return newest === live.path ? live.facts : certificateFacts(readFileSync(newest));
   } catch {
     return null;
   }
 }
+
+const ARCHIVE_FILE = /^(cert|privkey|chain|fullchain)(\d+)\.pem$/;
 
 const UNIT_MS: Record<string, number> = {
   second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000,
@@ -307,6 +325,14 @@ const UNIT_ALIASES: Record<string, string> = {
   second: 'second', sec: 'second', minute: 'minute', min: 'minute', hour: 'hour', hr: 'hour', h: 'hour',
   day: 'day', d: 'day', week: 'week', wk: 'week', w: 'week', month: 'month', mon: 'month', year: 'year', yr: 'year', y: 'year',
 };
+
+function listOrNothing(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
 
 function shortError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;

@@ -1,6 +1,7 @@
-// certbot's renewal confs are written by Python's configobj. We parse them with `ini`, after
-// checking the line grammar configobj enforces (so a file certbot would reject is reported as
-// broken, with its line) and rewriting configobj's nested `[[section]]` into ini's dotted form.
+// certbot's renewal confs are written by Python's configobj. We check the line grammar configobj
+// enforces (so a file certbot would reject is reported as broken, with its line), build the
+// nested sections as we go (`[[subsection]]` included), and let `ini` read each value (quotes,
+// escapes, trailing comments) as it reads its own files.
 import ini from 'ini';
 
 /** A conf certbot could not load either, with the line that breaks it. */
@@ -29,27 +30,31 @@ const KEY_VALUE = /^([^=]+?)\s*=\s*(.*)$/;
  */
 export function parseConfigObj(text: string): ConfSection {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const out: string[] = [];
+  const root: ConfSection = Object.create(null);
   const seen = new Set<string>();
   let path: string[] = [];
+  let current = root;
   lines.forEach((raw, i) => {
     const lineNo = i + 1;
     const line = raw.trim();
-    if (line === '' || line.startsWith('#')) {
-      out.push('');
-      return;
-    }
+    if (line === '' || line.startsWith('#')) return;
     const section = SECTION.exec(line);
     if (section) {
       const depth = section[1]!.length;
       if (depth !== section[3]!.length) throw new ConfSyntaxError(`unbalanced brackets in ${JSON.stringify(line)}`, lineNo);
       if (depth > path.length + 1) throw new ConfSyntaxError(`section ${JSON.stringify(line)} is nested too deeply`, lineNo);
       if (section[2] === '') throw new ConfSyntaxError('empty section name', lineNo);
-      path = [...path.slice(0, depth - 1), section[2]!];
+      path = [...path.slice(0, depth - 1), ini.unsafe(section[2]!)];
       const key = `[${path.join('\u0000')}]`;
       if (seen.has(key)) throw new ConfSyntaxError(`duplicate section ${JSON.stringify(section[2])}`, lineNo);
       seen.add(key);
-      out.push(`[${path.map(escapeSectionPart).join('.')}]`);
+      current = path.reduce<ConfSection>((parent, part) => {
+        const child = parent[part];
+        if (typeof child === 'object') return child;
+        const made: ConfSection = Object.create(null);
+        parent[part] = made;
+        return made;
+      }, root);
       return;
     }
     const kv = KEY_VALUE.exec(line);
@@ -59,15 +64,12 @@ export function parseConfigObj(text: string): ConfSection {
     if (seen.has(fullKey)) throw new ConfSyntaxError(`duplicate keyword ${JSON.stringify(key)}`, lineNo);
     seen.add(fullKey);
     checkQuotes(kv[2]!, lineNo);
+    if (key === '__proto__') return;
     // ini would cut a value at `;`, which configobj keeps: escape it for ini.
-    out.push(`${key} = ${kv[2]!.replace(/;/g, '\\;')}`);
+    const value = ini.unsafe(kv[2]!.replace(/;/g, '\\;'));
+    current[key] = value === 'true' || value === 'false' ? value === 'true' : value;
   });
-  return ini.parse(out.join('\n')) as ConfSection;
-}
-
-/** ini splits section names at dots; a configobj section name containing one must not split. */
-function escapeSectionPart(part: string): string {
-  return part.replace(/\./g, '\\.');
+  return root;
 }
 
 /** configobj's value grammar: quoted items must be closed (`'a, b', c` is a list of two). */

@@ -10,6 +10,7 @@ import { AuthoritativeView } from '../../src/dns/authoritative.js';
 import { Delegations } from '../../src/dns/delegation.js';
 import { Limiter } from '../../src/dns/limiter.js';
 import { Resolver } from '../../src/dns/resolver.js';
+import { UdpPool } from '../../src/dns/udp-pool.js';
 import { adhocLineage } from '../../src/sources/adhoc.js';
 import { startTestDns, type TestDns, type Zone } from '../helpers/test-dns.js';
 
@@ -60,25 +61,28 @@ afterAll(async () => {
 });
 
 /** One run's dependencies, as `preflight` builds them (src/commands/session.ts). */
-function deps(authoritative: boolean): CheckDeps & { count(): number } {
+function deps(authoritative: boolean): CheckDeps & { count(): number; close(): void } {
   const limiter = new Limiter(16);
-  const resolver = new Resolver({ servers: [resolverDns], timeoutMs: 2000, retries: 0, concurrency: 16, limiter });
-  const client = authoritative ? new AuthorityClient({ timeoutMs: 2000, retries: 0, limiter, port }) : null;
+  const pool = new UdpPool();
+  const resolver = new Resolver({ servers: [resolverDns], timeoutMs: 2000, retries: 0, concurrency: 16, limiter, pool });
+  const client = authoritative ? new AuthorityClient({ timeoutMs: 2000, retries: 0, limiter, port, pool }) : null;
   const authority = client ? new AuthoritativeView(client, new Delegations(client, resolver), resolver, new Date()) : null;
   const caResolver = new CaResolver({ identityOverride: [], now: new Date(), directoryTimeoutMs: 1000 });
-  return { resolver, caResolver, authority, count: () => resolver.queriesSent + (client?.queriesSent ?? 0) };
+  return { resolver, caResolver, authority, count: () => resolver.queriesSent + (client?.queriesSent ?? 0), close: () => pool.close() };
 }
 
 describe(`${names.length} names under ${ZONES} zones of 2 nameservers each`, () => {
   bench('resolver view only (--no-authoritative)', async () => {
     const d = deps(false);
     await checkLineages([lineage], d);
+    d.close();
     counted.resolver += d.count();
     counted.runs.resolver++;
   }, { iterations: 10 });
   bench('authoritative view (every server, UDP and TCP)', async () => {
     const d = deps(true);
     await checkLineages([lineage], d);
+    d.close();
     counted.authoritative += d.count();
     counted.runs.authoritative++;
   }, { iterations: 10 });
