@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import packet from 'dns-packet';
 import { caaRdata, decodeResponse, encodeCaaQuery, encodeQuery } from '../src/dns/wire.js';
 import { parseResolvConf, parseResolverAddress } from '../src/dns/resolvconf.js';
-import type { CaaLookup } from '../src/dns/lookup.js';
+import { aliasTrouble, type CaaLookup } from '../src/dns/lookup.js';
 import { Resolver } from '../src/dns/resolver.js';
 import { hasIpv6Loopback } from './helpers/system.js';
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
@@ -158,5 +158,21 @@ describe('resolver over real sockets', () => {
     const dns = await serve({ 'raw.test': ['0 issue "letsencrypt.org\\255\\000"'] });
     const result = await resolverFor([dns]).lookupCaa('raw.test');
     expect(result.kind === 'records' && result.records[0]!.value).toBe('letsencrypt.org\xff\x00');
+  });
+});
+
+describe('alias chains a recursor gives up on', () => {
+  const hop = (owner: string, target: string) => ({ type: 'CNAME' as const, owner, target });
+  it.each<[string, Array<ReturnType<typeof hop>>, RegExp | null]>([
+    ['no alias', [], null],
+    ['a short chain', [hop('a.test', 'b.test'), hop('b.test', 'c.test')], null],
+    ['a loop', [hop('a.test', 'b.test'), hop('b.test', 'a.test')], /alias loop \(a\.test -> b\.test -> a\.test\)/],
+    ['a loop further down', [hop('a.test', 'b.test'), hop('b.test', 'c.test'), hop('c.test', 'B.TEST.')], /alias loop/],
+    ['11 hops', Array.from({ length: 11 }, (_, i) => hop(i === 0 ? 'a.test' : `h${i}.test`, `h${i + 1}.test`)), null],
+    ['12 hops', Array.from({ length: 12 }, (_, i) => hop(i === 0 ? 'a.test' : `h${i}.test`, `h${i + 1}.test`)), /more than 11 aliases/],
+  ])('%s', (_, chain, trouble) => {
+    const found = aliasTrouble('a.test', chain);
+    if (trouble === null) expect(found).toBeNull();
+    else expect(found).toMatch(trouble);
   });
 });

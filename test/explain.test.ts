@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AUTHORITIES } from '../src/ca/authorities.js';
 import { evaluateCaa, type RrsetEvaluation } from '../src/caa/evaluate.js';
 import { toCheckName } from '../src/caa/name.js';
+import { bytesToText } from '../src/caa/zone.js';
 import { caa } from '../src/demo/dns-server.js';
 import type { CaaLookup } from '../src/dns/lookup.js';
 import { explainName } from '../src/explain/explain.js';
@@ -117,5 +118,18 @@ describe('explainName: verdict, reason and findings', () => {
       type: 'urn:ietf:params:acme:error:caa',
       detail: 'While processing CAA for www.example.com: CAA record for example.com prevents issuance',
     });
+  });
+});
+
+describe('bytes as served', () => {
+  it.each<[string, string]>([
+    ['letsencrypt.org', 'letsencrypt.org'],
+    [Buffer.from('café ☕ 𝄞', 'utf8').toString('latin1'), 'café ☕ 𝄞'],
+    ['letsencrypt.org\xff', 'letsencrypt.org\\xff'],
+    ['a\xe2\x98b', 'a\\xe2\\x98b'], // a cut sequence
+    ['\xed\xa0\x80', '\\xed\\xa0\\x80'], // an encoded surrogate is not UTF-8
+    ['\xc0\xaf', '\\xc0\\xaf'], // nor is an overlong form
+  ])('shows %j as %j, invalid bytes escaped rather than replaced', (bytes, shown) => {
+    expect(bytesToText(bytes)).toBe(shown);
   });
 });

@@ -29,7 +29,43 @@ function zoneTag(tag: string): string {
   return /^[\x21-\x7e]+$/.test(tag) && !/["\\;()]/.test(tag) ? tag : zoneQuote(tag).slice(1, -1);
 }
 
-/** Decode a byte string for display as UTF-8 (invalid sequences become U+FFFD). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decode a byte string for display as UTF-8. Bytes that are not part of valid UTF-8 are shown as
+ * `\xNN`, never replaced: the CA compares bytes, so the reader must see them.
+ */
 export function bytesToText(bytes: string): string {
-  return Buffer.from(bytes, 'latin1').toString('utf8');
+  const buf = Buffer.from(bytes, 'latin1');
+  try {
+    return strictUtf8.decode(buf);
+  } catch {
+    let out = '';
+    for (let at = 0; at < buf.length; ) {
+      const length = utf8SequenceLength(buf, at);
+      if (length === 0) {
+        out += `\\x${buf[at]!.toString(16).padStart(2, '0')}`;
+        at += 1;
+      } else {
+        out += buf.toString('utf8', at, at + length);
+        at += length;
+      }
+    }
+    return out;
+  }
+}
+
+/** The length of the valid UTF-8 sequence starting at `at` (RFC 3629 §4), or 0 when there is none. */
+function utf8SequenceLength(buf: Buffer, at: number): number {
+  const b0 = buf[at]!;
+  const cont = (i: number, lo = 0x80, hi = 0xbf): boolean => at + i < buf.length && buf[at + i]! >= lo && buf[at + i]! <= hi;
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
+  if (b0 === 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if ((b0 >= 0xe1 && b0 <= 0xec) || b0 === 0xee || b0 === 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (b0 === 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+  if (b0 === 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (b0 >= 0xf1 && b0 <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (b0 === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
 }

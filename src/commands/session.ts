@@ -112,11 +112,11 @@ export async function emitReport(
   const out = io[stream];
   const meta = { version: VERSION, checkedAt: io.now() };
   if (options.json) {
-    for (const chunk of jsonChunks(report, meta)) out.write(chunk);
+    await writeAll(out, jsonChunks(report, meta));
   } else if (!(options.quiet && report.status === 'pass')) {
     const noColor = Boolean(io.env.NO_COLOR); // no-color.org: any non-empty value
     const color = (options.color ?? Boolean(out.isTTY)) && !noColor;
-    for (const chunk of textChunks(report, { color, verbose: options.verbose })) out.write(chunk);
+    await writeAll(out, textChunks(report, { color, verbose: options.verbose }));
     if (report.lineages.length === 0 && report.errors.length === 0) {
       out.write(
         `nothing to check: no renewal confs under ${options.configDir ?? DEFAULT_CONFIG_DIR} and no acme.sh home ` +
@@ -139,3 +139,13 @@ export async function emitReport(
   if (options.syslog) await logToSyslog(report);
 }
 
+
+/**
+ * Write pieces to a stream, waiting whenever it asks to (a pipe to a slow reader): a fleet's
+ * report must not pile up in memory behind a pipe.
+ */
+async function writeAll(out: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+}

@@ -5,7 +5,7 @@
 // baseline) is the one of the server with the newest serial.
 import { isLocalFailure, serverLabel, type AuthorityClient, type NameServer } from './authority.js';
 import { canonicalName, type Delegations, type ZoneCut } from './delegation.js';
-import type { CaaFailed, CaaLookup } from './lookup.js';
+import { MAX_ALIAS_HOPS, type CaaFailed, type CaaLookup } from './lookup.js';
 import type { Resolver } from './resolver.js';
 import { chooseBaseline, classifyAnswer, FAULT_TEXT, type ServerAnswer, type ServerFault, type ServerObservation } from './server-answer.js';
 import { TransportError } from './transport.js';
@@ -33,8 +33,6 @@ export interface AuthoritativeLevel {
 /** Faults that, when every server of a zone shows them, may come from our side of the network. */
 const POSSIBLY_OURS: ReadonlySet<ServerFault> = new Set(['timeout', 'port-closed', 'closed', 'network', 'lame', 'refused']);
 
-/** Most alias hops followed, as a recursor limits them. */
-const MAX_HOPS = 8;
 
 interface Direct {
   zone: string;
@@ -87,7 +85,7 @@ export class AuthoritativeView {
       const target = canonicalName(hop.target);
       const seen = [level, ...chain.map((h) => canonicalName(h.target))];
       return once(targets, target, () =>
-        seen.includes(target) || hops + 1 > MAX_HOPS
+        seen.includes(target) || hops + 1 > MAX_ALIAS_HOPS
           ? Promise.resolve({ baseline: aliasLoop(level, [...chain, hop]), perServer: [], signedZones: [] })
           : this.follow(level, target, [...chain, hop], hops + 1),
       );
@@ -233,7 +231,7 @@ function aliasLoop(level: string, chain: AliasHop[]): CaaFailed {
   return {
     kind: 'error', name: level, chain, server: null, transport: null, validated: false,
     cause: 'nameserver', rcode: 'SERVFAIL', ede: null, local: false,
-    detail: `the aliases from ${level} loop or run longer than ${MAX_HOPS} hops (${chain.map((h) => `${h.owner} → ${h.target}`).join(', ')})`,
+    detail: `the aliases from ${level} loop or run longer than ${MAX_ALIAS_HOPS} hops (${chain.map((h) => `${h.owner} → ${h.target}`).join(', ')})`,
   };
 }
 

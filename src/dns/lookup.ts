@@ -37,7 +37,7 @@ export interface CaaEmpty extends LookupBase {
 export interface CaaFailed extends LookupBase {
   kind: 'error';
   /** nameserver: one of the zone's authoritative servers fails (seen directly; the CA's resolver then answers SERVFAIL). */
-  cause: 'rcode' | 'nxdomain-tld' | 'truncated' | 'timeout' | 'network' | 'refused-no-recursion' | 'nameserver';
+  cause: 'rcode' | 'nxdomain-tld' | 'truncated' | 'timeout' | 'network' | 'refused-no-recursion' | 'nameserver' | 'alias-loop';
   rcode: string | null;
   ede: ExtendedError | null;
   local: boolean;
@@ -60,6 +60,11 @@ export function classify(
       ...base, kind: 'error', cause: 'truncated', rcode, ede: reply.ede, local: false,
       detail: `${server} returned a truncated reply over ${transport.toUpperCase()}`,
     };
+  }
+  const trouble = aliasTrouble(name, reply.aliases);
+  if (trouble !== null) {
+    // A recursor gives up on a looping or endless chain with SERVFAIL, and so does the CA's.
+    return { ...base, kind: 'error', cause: 'alias-loop', rcode: 'SERVFAIL', ede: reply.ede, local: false, detail: `${server} returned ${trouble}` };
   }
   if (reply.rcode === RCODE.NXDOMAIN) {
     // Rule 4: NXDOMAIN counts as empty, except for a TLD (a name without a dot).
@@ -85,4 +90,24 @@ export function classify(
   }
   if (reply.caa.length > 0) return { ...base, kind: 'records', records: reply.caa };
   return { ...base, kind: 'empty', nxdomain: false };
+}
+
+/** Most alias hops a recursor follows before it gives up (Unbound restarts a query at most 11 times). */
+export const MAX_ALIAS_HOPS = 11;
+
+/** Whether the aliases from `name` loop or run longer than a recursor follows; how, in words. */
+export function aliasTrouble(name: string, aliases: AliasHop[]): string | null {
+  const next = new Map<string, string>();
+  for (const hop of aliases) next.set(canonical(hop.owner), canonical(hop.target));
+  const seen = [canonical(name)];
+  for (let at = next.get(seen[0]!); at !== undefined; at = next.get(at)) {
+    if (seen.includes(at)) return `an alias loop (${[...seen, at].join(' -> ')})`;
+    seen.push(at);
+    if (seen.length - 1 > MAX_ALIAS_HOPS) return `a chain of more than ${MAX_ALIAS_HOPS} aliases from ${seen[0]}`;
+  }
+  return null;
+}
+
+function canonical(name: string): string {
+  return name.toLowerCase().replace(/\.+$/, '');
 }

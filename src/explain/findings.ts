@@ -54,6 +54,8 @@ export function lookupFailure(failed: CaaFailed, levels: CaaLookup[]): Finding {
     message =
       `no CAA answer for ${qname} arrives in time: its nameservers do not answer (often a firewall that drops unknown query types, or a provider that does not answer CAA over UDP). ` +
       `Test with \`dig ${qname} CAA @<each authoritative server>\`; the CA's resolvers time out the same way`;
+  } else if (failed.cause === 'alias-loop') {
+    message = `the aliases from ${qname} never end (${failed.detail.replace(/^\S+ returned /, '')}): recursive resolvers, the CA's among them, give up with SERVFAIL. Fix the CNAME records`;
   } else if (failed.cause === 'truncated') {
     message = `the CAA answer for ${qname} is truncated even over TCP; the CA refuses truncated answers. Shrink the RRset or fix the server or middlebox that truncates`;
   } else if (failed.ede !== null && failed.ede.code >= 1 && failed.ede.code <= 12) {

@@ -17,6 +17,8 @@ export interface DnsLabSpec {
   expiredSignatures?: string[];
   /** Extra `server:` lines for unbound.conf. */
   unboundServer?: string[];
+  /** Enable unbound-control on a local socket, so that queries() can count what Unbound received. */
+  control?: boolean;
 }
 
 export interface DnsLab {
@@ -25,6 +27,8 @@ export interface DnsLab {
   /** `--resolver` argument for BIND itself (authoritative only). */
   bindArg: string;
   dir: string;
+  /** Queries Unbound has received since it started (needs `control`). */
+  queries(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -90,6 +94,7 @@ export async function startDnsLab(spec: DnsLabSpec): Promise<DnsLab> {
       ...anchors,
       ...(spec.unboundServer ?? []).map((l) => `  ${l}`),
       ...stubs,
+      ...(spec.control ? ['remote-control:', '  control-enable: yes', `  control-interface: "${dir}/unbound.ctl"`] : []),
     ].join('\n') + '\n',
   );
 
@@ -101,7 +106,11 @@ export async function startDnsLab(spec: DnsLabSpec): Promise<DnsLab> {
     await Promise.all(processes);
     await rm(dir, { recursive: true, force: true });
   };
-  const lab = { resolverArg: `127.0.0.1:${unboundPort}`, bindArg: `127.0.0.1:${bindPort}`, dir, stop };
+  const queries = async (): Promise<number> => {
+    const stats = await execa(findBinary('unbound-control')!, ['-c', path.join(dir, 'unbound.conf'), 'stats_noreset']);
+    return Number(/^total\.num\.queries=(\d+)$/m.exec(stats.stdout)?.[1] ?? Number.NaN);
+  };
+  const lab = { resolverArg: `127.0.0.1:${unboundPort}`, bindArg: `127.0.0.1:${bindPort}`, dir, queries, stop };
   try {
     await waitForAnswer(unboundPort, Object.keys(spec.zones)[0] ?? 'root', processes);
   } catch (err) {
