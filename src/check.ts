@@ -36,13 +36,24 @@ export interface LineageReport {
   names: NameReport[];
 }
 
+/** What a name's result keeps once it has been written out: enough for exit codes, metrics, syslog. */
+export type NameOutcome = Pick<NameReport, 'name' | 'status' | 'reason'>;
+
+/** A lineage's result after it has been written out (a fleet's full reports are not kept). */
+export type CheckedLineage = Omit<LineageReport, 'names'> & { names: NameOutcome[] };
+
 /** The whole run's result. */
 export interface Report {
   status: Status;
-  lineages: LineageReport[];
+  lineages: CheckedLineage[];
   errors: SourceError[];
   /** Things about the whole run worth saying once (how the DNS was judged). */
   notices: string[];
+}
+
+/** The whole run's result with every lineage's full report. */
+export interface FullReport extends Report {
+  lineages: LineageReport[];
 }
 
 /** What a check needs besides the lineages. */
@@ -60,13 +71,48 @@ export interface CheckDeps {
  */
 const LINEAGES_IN_FLIGHT = 64;
 
-/** Check every lineage; never throws for a single bad name or CA, which become `error` entries. */
-export async function checkLineages(lineages: Lineage[], deps: CheckDeps, errors: SourceError[] = []): Promise<Report> {
+/**
+ * Check every lineage; never throws for a single bad name or CA, which become `error` entries.
+ * With `onLineage`, each full report is handed over as soon as it and those before it are done,
+ * in order, and only its outcome is kept: a fleet's report is written as it is made.
+ */
+export async function checkLineages(lineages: Lineage[], deps: CheckDeps, errors?: SourceError[]): Promise<FullReport>;
+export async function checkLineages(lineages: Lineage[], deps: CheckDeps, errors: SourceError[], onLineage: (l: LineageReport) => Promise<void>): Promise<Report>;
+export async function checkLineages(
+  lineages: Lineage[],
+  deps: CheckDeps,
+  errors: SourceError[] = [],
+  onLineage?: (l: LineageReport) => Promise<void>,
+): Promise<Report> {
   const slots = new Limiter(LINEAGES_IN_FLIGHT);
-  const reports = await Promise.all(lineages.map((lineage) => slots.run(() => checkLineage(lineage, deps))));
-  const statuses = reports.map((r) => r.status);
+  const done: Array<LineageReport | undefined> = [];
+  const kept: CheckedLineage[] = [];
+  let delivering = Promise.resolve();
+  // Hand lineages over in order: each waits for those before it.
+  const deliver = async (): Promise<void> => {
+    for (let report = done[kept.length]; report !== undefined; report = done[kept.length]) {
+      done[kept.length] = undefined;
+      if (onLineage) await onLineage(report);
+      kept.push(onLineage ? outcomeOf(report) : report);
+    }
+  };
+  await Promise.all(
+    lineages.map((lineage, i) =>
+      slots.run(async () => {
+        done[i] = await checkLineage(lineage, deps);
+        delivering = delivering.then(deliver);
+        await delivering;
+      }),
+    ),
+  );
+  const statuses = kept.map((r) => r.status);
   if (errors.length > 0) statuses.push('error');
-  return { status: worstStatus(statuses), lineages: reports, errors, notices: runNotices(deps, reports) };
+  return { status: worstStatus(statuses), lineages: kept, errors, notices: runNotices(deps, kept) };
+}
+
+/** A written-out lineage: its facts and each name's status and reason. */
+function outcomeOf(report: LineageReport): CheckedLineage {
+  return { ...report, names: report.names.map((n) => ({ name: n.name, status: n.status, reason: n.reason })) };
 }
 
 /** Check one lineage: resolve its CA, gather each name's lookups, then judge each name. */
@@ -146,9 +192,9 @@ function judgeName(name: CheckName, own: CaaLookup[], served: Array<Authoritativ
 }
 
 /** What to say once about the run: the zone's servers could not be asked, or only over IPv4. */
-function runNotices(deps: CheckDeps, reports: LineageReport[]): string[] {
+function runNotices(deps: CheckDeps, reports: CheckedLineage[]): string[] {
   const authority = deps.authority;
-  if (authority === null || !reports.some((l) => l.names.some((n) => n.judgedFrom !== null))) return [];
+  if (authority === null || !authority.asked) return [];
   const notices: string[] = [];
   if (!authority.answered) {
     notices.push(

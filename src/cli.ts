@@ -53,9 +53,9 @@ async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`preflight ${VERSION}\n`);
     return 0;
   }
-  const [{ emitReport, executeCheck }, { exitCodeFor }] = await Promise.all([import('./commands/session.js'), import('./check.js')]);
-  const report = await executeCheck(options, io);
-  await emitReport(report, options, io);
+  const [{ executeCheck }, { exitCodeFor }] = await Promise.all([import('./commands/session.js'), import('./check.js')]);
+  // The report is written as the check goes: a fleet's full report is never held at once.
+  const report = await executeCheck(options, io, undefined, 'stdout');
   return exitCodeFor(report);
 }
 

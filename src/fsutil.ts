@@ -1,6 +1,6 @@
 // Small file-system helpers: type checks where a missing or unreadable path is simply "no",
 // and atomic replacement of a file.
-import { chmod, mkdir, open, rename, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Whether p is a regular file (following symlinks). */
@@ -13,19 +13,40 @@ export async function isDirectory(p: string): Promise<boolean> {
   return (await stat(p).catch(() => null))?.isDirectory() ?? false;
 }
 
+/** Write a file atomically: a temp file in the same directory with `mode`, then rename over the target. */
+export async function writeFileAtomic(file: string, content: string, mode = 0o644): Promise<void> {
+  const atomic = await AtomicFile.open(file, mode);
+  await atomic.write(content);
+  await atomic.commit();
+}
+
 /**
- * Write a file atomically: a temp file in the same directory with `mode`, then rename over the
- * target. `content` may come in pieces (a fleet's JSON report), written as they come.
+ * A file written in pieces and put in place atomically: readers see the old file or the whole
+ * new one, never half of it (a metrics collector, monitoring reading a status file).
  */
-export async function writeFileAtomic(file: string, content: string | Iterable<string>, mode = 0o644): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(temp, 'w', mode);
-  try {
-    for (const piece of typeof content === 'string' ? [content] : content) await handle.write(piece);
-  } finally {
-    await handle.close();
+export class AtomicFile {
+  private constructor(
+    private readonly file: string,
+    private readonly temp: string,
+    private readonly handle: FileHandle,
+    private readonly mode: number,
+  ) {}
+
+  /** Start writing `file` (its directory is created when missing). */
+  static async open(file: string, mode = 0o644): Promise<AtomicFile> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+    return new AtomicFile(file, temp, await open(temp, 'w', mode), mode);
   }
-  await chmod(temp, mode); // the open mode is filtered by the umask
-  await rename(temp, file);
+
+  async write(piece: string): Promise<void> {
+    await this.handle.write(piece);
+  }
+
+  /** Close, and rename over the target. */
+  async commit(): Promise<void> {
+    await this.handle.close();
+    await chmod(this.temp, this.mode); // the open mode is filtered by the umask
+    await rename(this.temp, this.file);
+  }
 }

@@ -1,7 +1,7 @@
 // One check, start to finish, shared by every command (check, run, hook, demo): resolver set-up
 // from the options, lineage selection, the check, and the outputs the options ask for.
 import { CaResolver } from '../ca/resolve.js';
-import { checkLineages, type Report } from '../check.js';
+import { checkLineages, type FullReport, type Report } from '../check.js';
 import { readResolvConf } from '../dns/resolvconf.js';
 import { AuthorityClient } from '../dns/authority.js';
 import { AuthoritativeView } from '../dns/authoritative.js';
@@ -10,25 +10,13 @@ import { Limiter } from '../dns/limiter.js';
 import { Resolver, type QueryEvent } from '../dns/resolver.js';
 import { UdpPool } from '../dns/udp-pool.js';
 import { formatServer } from '../dns/transport.js';
-import { writeFileAtomic } from '../fsutil.js';
-import { jsonChunks } from '../report/json.js';
-import { renderMetrics } from '../report/metrics.js';
-import { logToSyslog } from '../report/syslog.js';
-import { textChunks } from '../report/text.js';
-import { DEFAULT_CONFIG_DIR, selectLineages, type Selection } from '../sources/select.js';
+import { selectLineages, type Selection } from '../sources/select.js';
 import type { SourceError } from '../vocabulary.js';
-import { VERSION } from '../version.js';
 import type { CheckOptions } from './options.js';
+import { openReport, type CliIo } from './output.js';
 
-/** Where a run writes and what it may consult; injectable for tests. */
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-  now: () => Date;
-  resolvConfPath?: string;
-  cwd?: string;
-}
+export { emitReport, type CliIo } from './output.js';
+
 
 /**
  * Up to this many names a plain check asks every authoritative server by default; above it the
@@ -40,8 +28,14 @@ export const AUTHORITATIVE_DEFAULT_LIMIT = 1000;
 /** Per-try timeout for authoritative servers when --timeout is not given (they answer without recursing). */
 export const AUTHORITATIVE_TIMEOUT_MS = 2000;
 
-/** Select (unless given a selection), resolve and check. */
-export async function executeCheck(options: CheckOptions, io: CliIo, given?: Selection): Promise<Report> {
+/**
+ * Select (unless given a selection), resolve and check. With `streamTo`, the report is written
+ * there (and to the files the options name) as the check goes, and only the outcome is returned;
+ * without, the full report is returned for the caller to decide about and write (emitReport).
+ */
+export async function executeCheck(options: CheckOptions, io: CliIo, given?: Selection): Promise<FullReport>;
+export async function executeCheck(options: CheckOptions, io: CliIo, given: Selection | undefined, streamTo: 'stdout' | 'stderr'): Promise<Report>;
+export async function executeCheck(options: CheckOptions, io: CliIo, given?: Selection, streamTo?: 'stdout' | 'stderr'): Promise<Report> {
   const system = await readResolvConf(io.resolvConfPath ?? '/etc/resolv.conf');
   const servers = options.resolvers.length > 0 ? options.resolvers : system.servers;
   const selection = given ?? (await selectLineages(options, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() }));
@@ -85,13 +79,22 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
       authority = new AuthoritativeView(client, new Delegations(client, resolver), resolver, io.now());
     }
   }
-  let checked: Report;
+  const deps = { resolver, caResolver, authority };
+  let report: Report;
   try {
-    checked = await checkLineages(selection.lineages, { resolver, caResolver, authority }, errors);
+    if (streamTo === undefined) {
+      const full = await checkLineages(selection.lineages, deps, errors);
+      report = { ...full, notices: [...notices, ...full.notices] };
+    } else {
+      const names = selection.lineages.reduce((n, l) => n + l.names.length, 0);
+      const sink = await openReport(options, io, streamTo, { names, lineages: selection.lineages.length, errors });
+      const checked = await checkLineages(selection.lineages, deps, errors, (l) => sink.lineage(l));
+      report = { ...checked, notices: [...notices, ...checked.notices] };
+      await sink.finish(report);
+    }
   } finally {
     pool?.close();
   }
-  const report = { ...checked, notices: [...notices, ...checked.notices] };
   if (resolver && options.verbose && !options.json) {
     const direct = client ? ` and ${client.queriesSent} to authoritative servers` : '';
     io.stderr.write(`dns: ${resolver.queriesSent} queries to ${servers.map(formatServer).join(', ')}${direct}\n`);
@@ -99,53 +102,3 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
   return report;
 }
 
-/**
- * Write what the options ask for: the report (JSON or text, on `stream`), the status file, the
- * metrics file and syslog. A file that cannot be written is reported, never fatal.
- */
-export async function emitReport(
-  report: Report,
-  options: CheckOptions,
-  io: CliIo,
-  stream: 'stdout' | 'stderr' = 'stdout',
-): Promise<void> {
-  const out = io[stream];
-  const meta = { version: VERSION, checkedAt: io.now() };
-  if (options.json) {
-    await writeAll(out, jsonChunks(report, meta));
-  } else if (!(options.quiet && report.status === 'pass')) {
-    const noColor = Boolean(io.env.NO_COLOR); // no-color.org: any non-empty value
-    const color = (options.color ?? Boolean(out.isTTY)) && !noColor;
-    await writeAll(out, textChunks(report, { color, verbose: options.verbose }));
-    if (report.lineages.length === 0 && report.errors.length === 0) {
-      out.write(
-        `nothing to check: no renewal confs under ${options.configDir ?? DEFAULT_CONFIG_DIR} and no acme.sh home ` +
-          '(give --config-dir, --acme-home, or -d NAME)\n',
-      );
-    }
-  }
-  const files: Array<[string | null, () => string | Iterable<string>]> = [
-    [options.statusFile, () => jsonChunks(report, meta)],
-    [options.metricsFile, () => renderMetrics(report, meta.checkedAt)],
-  ];
-  for (const [file, render] of files) {
-    if (file === null) continue;
-    try {
-      await writeFileAtomic(file, render());
-    } catch (err) {
-      io.stderr.write(`preflight: cannot write ${file}: ${(err as Error).message}\n`);
-    }
-  }
-  if (options.syslog) await logToSyslog(report);
-}
-
-
-/**
- * Write pieces to a stream, waiting whenever it asks to (a pipe to a slow reader): a fleet's
- * report must not pile up in memory behind a pipe.
- */
-async function writeAll(out: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
-  for (const piece of pieces) {
-    if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-}

@@ -49,6 +49,8 @@ export class AuthoritativeView {
   private ipv6: Promise<boolean> | null = null;
   /** Whether any authoritative server answered us during the run. */
   answered = false;
+  /** Whether any level was looked at through this view (names that are IPs or invalid are not). */
+  asked = false;
   /** Whether IPv6 servers were left out because this host has no working IPv6. */
   ipv6Skipped = false;
 
@@ -61,6 +63,7 @@ export class AuthoritativeView {
 
   /** A level as every server of its zone serves it, aliases followed. */
   level(name: string): Promise<AuthoritativeLevel> {
+    this.asked = true;
     const key = canonicalName(name);
     return once(this.levels, key, () => this.resolveLevel(key));
   }

@@ -1,6 +1,6 @@
 // The JSON document of the contract: one object on stdout, stable keys that scripts rely on.
 // The document is typed, so a key dropped or renamed is a compile error, not a broken cron job.
-import type { LineageReport, Report } from '../check.js';
+import type { FullReport, LineageReport, Report } from '../check.js';
 import type { NameReport } from '../explain/types.js';
 import type { SourceError, Status } from '../vocabulary.js';
 import { safeJson } from './escape.js';
@@ -21,13 +21,16 @@ export type JsonLineage = Pick<
   | 'caIdentitySource' | 'accountSource' | 'challengeSource' | 'confPath' | 'notes'
 > & { names: JsonName[] };
 
-/** The whole document (`--json`, `--status-file`). Keys are only ever added. */
+/**
+ * The whole document (`--json`, `--status-file`). Keys are only ever added. The lineages come
+ * first and the overall status and summary last, so that the document is written as it is made.
+ */
 export interface JsonDocument {
-  status: Status;
   lineages: JsonLineage[];
   errors: SourceError[];
   /** Things said once about the whole run (how the DNS could be judged from here). */
   notices: string[];
+  status: Status;
   summary: { names: number } & Record<Status, number>;
   schemaVersion: typeof JSON_SCHEMA_VERSION;
   version: string;
@@ -73,26 +76,24 @@ export function lineageDocument(l: LineageReport): JsonLineage {
 }
 
 /** The report as the contract's JSON document (extra keys are additions, never renames). */
-export function toJsonDocument(report: Report, meta: { version: string; checkedAt: Date }): JsonDocument {
-  return { ...documentShell(report, meta), lineages: report.lineages.map(lineageDocument) };
+export function toJsonDocument(report: FullReport, meta: { version: string; checkedAt: Date }): JsonDocument {
+  return { lineages: report.lineages.map(lineageDocument), ...documentTail(report, meta) };
 }
 
-/** Everything but the lineages, keys in the document's order (lineages right after status). */
-function documentShell(report: Report, meta: { version: string; checkedAt: Date }): JsonDocument {
-  let names = 0;
+/** Everything after the lineages, in the document's order: written once they are all known. */
+function documentTail(report: Report, meta: { version: string; checkedAt: Date }): Omit<JsonDocument, 'lineages'> {
   const summary = { names: 0, pass: 0, warn: 0, fail: 0, error: 0 };
   for (const l of report.lineages) {
     for (const n of l.names) {
-      names++;
+      summary.names++;
       summary[n.status]++;
     }
   }
   return {
-    status: report.status,
-    lineages: [],
     errors: report.errors,
     notices: report.notices,
-    summary: { ...summary, names },
+    status: report.status,
+    summary,
     schemaVersion: JSON_SCHEMA_VERSION,
     version: meta.version,
     checkedAt: meta.checkedAt.toISOString(),
@@ -100,27 +101,24 @@ function documentShell(report: Report, meta: { version: string; checkedAt: Date 
 }
 
 /**
- * The document as text, a lineage at a time: the same bytes as one JSON.stringify of the whole
- * (two-space indentation), without ever holding the whole text of a fleet's report at once.
+ * The document written as it is made: the lineages first, a piece each, and the overall status
+ * and summary last. Together the pieces are exactly JSON.stringify(document, null, 2).
  */
-export function* jsonChunks(report: Report, meta: { version: string; checkedAt: Date }): Generator<string> {
-  const shell = safeJson(documentShell(report, meta));
-  if (report.lineages.length === 0) {
-    yield `${shell}\n`;
-    return;
-  }
-  const marker = '"lineages": []';
-  const at = shell.indexOf(marker);
-  yield `${shell.slice(0, at)}"lineages": [`;
-  let first = true;
-  for (const lineage of report.lineages) {
-    yield `${first ? '' : ','}\n${safeJson(lineageDocument(lineage)).replace(/^/gm, '    ')}`;
-    first = false;
-  }
-  yield `\n  ]${shell.slice(at + marker.length)}\n`;
+export const jsonPieces = {
+  head: '{\n  "lineages": [',
+  lineage: (l: LineageReport, first: boolean): string => `${first ? '' : ','}\n${safeJson(lineageDocument(l)).replace(/^/gm, '    ')}`,
+  tail: (report: Report, meta: { version: string; checkedAt: Date }, anyLineage: boolean): string =>
+    `${anyLineage ? '\n  ' : ''}],${safeJson(documentTail(report, meta)).slice(1)}\n`,
+};
+
+/** The whole document, a lineage at a time. */
+export function* jsonChunks(report: FullReport, meta: { version: string; checkedAt: Date }): Generator<string> {
+  yield jsonPieces.head;
+  for (const [i, l] of report.lineages.entries()) yield jsonPieces.lineage(l, i === 0);
+  yield jsonPieces.tail(report, meta, report.lineages.length > 0);
 }
 
 /** Serialise the report for stdout. */
-export function renderJson(report: Report, meta: { version: string; checkedAt: Date }): string {
+export function renderJson(report: FullReport, meta: { version: string; checkedAt: Date }): string {
   return [...jsonChunks(report, meta)].join('');
 }

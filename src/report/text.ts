@@ -1,8 +1,8 @@
 // The human report: grouped by lineage, verdict first, then why, what the CA will say, and the
 // zone lines to paste. Colour only when asked for (a TTY without NO_COLOR).
-import type { LineageReport, Report } from '../check.js';
+import type { FullReport, LineageReport, Report } from '../check.js';
 import type { NameReport } from '../explain/types.js';
-import type { Status } from '../vocabulary.js';
+import type { SourceError, Status } from '../vocabulary.js';
 import { printable, printableLine } from './escape.js';
 
 export interface TextOptions {
@@ -15,31 +15,54 @@ const COLORS: Record<Status | 'dim' | 'bold', string> = {
 };
 
 /** Render the whole report as text. */
-export function renderText(report: Report, options: TextOptions): string {
+export function renderText(report: FullReport, options: TextOptions): string {
   return [...textChunks(report, options)].join('');
 }
 
-/** The report as text, a lineage at a time (a fleet's report is never one string). */
-export function* textChunks(report: Report, options: TextOptions): Generator<string> {
-  const paint = (what: keyof typeof COLORS, text: string): string =>
-    options.color ? `\x1b[${COLORS[what]}m${text}\x1b[0m` : text;
-  const out: string[] = [];
-  const names = report.lineages.flatMap((l) => l.names);
-  const counts = (['fail', 'error', 'warn', 'pass'] as Status[])
-    .map((s) => [s, names.filter((n) => n.status === s).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => paint(s, `${n} ${s}`));
-  const lineageWord = report.lineages.length === 1 ? 'lineage' : 'lineages';
-  out.push(
-    `${paint('bold', 'caa-preflight')}: ${names.length} name${names.length === 1 ? '' : 's'} in ${report.lineages.length} ${lineageWord}` +
-      (counts.length ? ` — ${counts.join(', ')}` : ''),
-  );
-  for (const notice of report.notices) out.push('', `${paint('dim', 'note:')} ${printableLine(notice)}`);
-  for (const error of report.errors) {
-    out.push('', `${paint('error', 'ERROR')} ${printableLine(error.source)}${error.path ? ` ${printableLine(error.path)}` : ''}: ${printableLine(error.message)}`);
-  }
-  yield `${out.join('\n')}\n`;
-  for (const lineage of report.lineages) yield `\n${renderLineage(lineage, options, paint).join('\n')}\n`;
+/** The whole report as text, a lineage at a time. */
+export function* textChunks(report: FullReport, options: TextOptions): Generator<string> {
+  const names = report.lineages.reduce((n, l) => n + l.names.length, 0);
+  yield textPieces.head({ names, lineages: report.lineages.length, errors: report.errors }, options);
+  for (const lineage of report.lineages) yield textPieces.lineage(lineage, options);
+  yield textPieces.tail(report, options);
+}
+
+/**
+ * The text report written as it is made: a head naming what is checked (and the configuration
+ * errors), a block per lineage, and the outcome with the notes about the run at the end.
+ */
+export const textPieces = {
+  head(what: { names: number; lineages: number; errors: SourceError[] }, options: TextOptions): string {
+    const paint = painter(options);
+    const out = [`${paint('bold', 'caa-preflight')}: ${counted(what.names, 'name')} in ${counted(what.lineages, 'lineage')}`];
+    for (const error of what.errors) {
+      out.push('', `${paint('error', 'ERROR')} ${printableLine(error.source)}${error.path ? ` ${printableLine(error.path)}` : ''}: ${printableLine(error.message)}`);
+    }
+    return `${out.join('\n')}\n`;
+  },
+  lineage(lineage: LineageReport, options: TextOptions): string {
+    return `\n${renderLineage(lineage, options, painter(options)).join('\n')}\n`;
+  },
+  tail(report: Report, options: TextOptions): string {
+    const paint = painter(options);
+    const names = report.lineages.flatMap((l) => l.names);
+    const counts = (['fail', 'error', 'warn', 'pass'] as Status[])
+      .map((s) => [s, names.filter((n) => n.status === s).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => paint(s, `${n} ${s}`));
+    const out = [''];
+    for (const notice of report.notices) out.push(`${paint('dim', 'note:')} ${printableLine(notice)}`, '');
+    out.push(`${paint('bold', 'result')}: ${counted(names.length, 'name')} in ${counted(report.lineages.length, 'lineage')}${counts.length ? ` — ${counts.join(', ')}` : ''}`);
+    return `${out.join('\n')}\n`;
+  },
+};
+
+function counted(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function painter(options: TextOptions): (what: keyof typeof COLORS, text: string) => string {
+  return (what, text) => (options.color ? `\x1b[${COLORS[what]}m${text}\x1b[0m` : text);
 }
 
 function renderLineage(
