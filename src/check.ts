@@ -169,11 +169,21 @@ async function checkName(raw: string, lineage: Lineage, view: CaView, resolver: 
  */
 async function serveLevels(levels: string[], authority: AuthoritativeView): Promise<Array<AuthoritativeLevel | null>> {
   const served: Array<AuthoritativeLevel | null> = levels.map(() => null);
-  for (const [i, level] of levels.entries()) {
-    const view = await authority.level(level);
-    served[i] = view;
-    const lookups = [view.baseline, ...view.perServer.map((p) => p.lookup)];
-    if (view.baseline !== null && lookups.every((l) => l !== null && l.kind !== 'empty')) break;
+  // The authoritative view of one name has a budget; what is not in by then rests on our resolver.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), authority.budgetMs);
+  });
+  try {
+    for (const [i, level] of levels.entries()) {
+      const view = await Promise.race([authority.level(level), late]);
+      if (view === 'late') break;
+      served[i] = view;
+      const lookups = [view.baseline, ...view.perServer.map((p) => p.lookup)];
+      if (view.baseline !== null && lookups.every((l) => l !== null && l.kind !== 'empty')) break;
+    }
+  } finally {
+    clearTimeout(timer);
   }
   return served;
 }

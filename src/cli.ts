@@ -45,6 +45,7 @@ async function checkCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const { parseCheckOptions, USAGE } = await import('./commands/options.js');
   const options = parseCheckOptions(argv);
+  if (options.blockedExitCode !== null) throw new UsageError('--blocked-exit-code applies to preflight run only');
   if (options.help) {
     io.stdout.write(USAGE);
     return 0;
@@ -68,6 +69,14 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // A reader that goes away (`preflight | head -1`) is not an error of ours: stop quietly, with
+  // the status a shell gives a process killed by SIGPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(128 + 13);
+      throw err;
+    });
+  }
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, now: () => new Date() })
     .then((code) => {
       process.exitCode = code;

@@ -1,6 +1,6 @@
 // Small file-system helpers: type checks where a missing or unreadable path is simply "no",
 // and atomic replacement of a file.
-import { chmod, mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Whether p is a regular file (following symlinks). */
@@ -32,9 +32,9 @@ export class AtomicFile {
     private readonly mode: number,
   ) {}
 
-  /** Start writing `file` (its directory is created when missing). */
+  /** Start writing `file`; its directory must exist (a mistyped path is an error, not a new directory). */
   static async open(file: string, mode = 0o644): Promise<AtomicFile> {
-    await mkdir(path.dirname(file), { recursive: true });
+    if (!(await isDirectory(path.dirname(file)))) throw new Error(`no such directory: ${path.dirname(file)}`);
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
     return new AtomicFile(file, temp, await open(temp, 'w', mode), mode);
   }

@@ -1,6 +1,6 @@
 // The acme.sh and certbot pre-hooks (exit codes, status files), `preflight demo` (offline,
 // every seed case, nothing left behind), and the node_exporter metrics file.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +97,27 @@ describe('certbot pre-hook', () => {
   });
 });
 
+describe('inside preflight run', () => {
+  it('the pre-hooks check nothing again: the wrapper has (and renews only what passed)', async () => {
+    const env = { CAA_PREFLIGHT_CHECKED: 'run', CAA_PREFLIGHT_STATE_DIR: path.join(dir, 'state-run'), Le_Domain: 'blog.example.net', LE_CONFIG_HOME: sample.acmeHome };
+    const certbot = await runCli(['hook', 'certbot', '--config-dir', sample.configDir, '--resolver', dns.arg], { now: NOW, env });
+    expect([certbot.code, certbot.stderr]).toEqual([0, '']);
+    const acme = await runCli(['hook', 'acme.sh', '--resolver', dns.arg], { now: NOW, env, cwd: path.join(sample.acmeHome, 'blog.example.net_ecc') });
+    expect([acme.code, acme.stderr]).toEqual([0, '']);
+    await expect(stat(path.join(dir, 'state-run'))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('preflight demo | head -1: the first line, no stack trace, the status of SIGPIPE (141)', async () => {
+    const result = await execa('bash', ['-c', `set -o pipefail; node '${bin}' demo --no-color | head -1`], { reject: false });
+    expect(result.stdout).toMatch(/^preflight demo — /);
+    expect(result.stdout.split('\n')).toHaveLength(1);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(141);
+  });
+});
+
 describe('preflight demo', () => {
   it('runs the whole pipeline offline on the bundled sample and shows every seed case', async () => {
     const tmpBefore = (await readdir(os.tmpdir())).filter((f) => f.startsWith('preflight-demo-'));
@@ -132,6 +153,7 @@ describe('preflight demo', () => {
 describe('metrics', () => {
   it('writes a node_exporter textfile atomically with per-name and per-lineage status', async () => {
     const file = path.join(dir, 'metrics', 'caa.prom');
+    await mkdir(path.dirname(file));
     const result = await runCli(['--config-dir', sample.configDir, '--acme-home', path.join(dir, 'none'), '--resolver', dns.arg, '--format', 'prometheus', '--metrics-file', file], { now: NOW });
     expect(result.stdout).toMatch(/caa-preflight:/);
     const text = await readFile(file, 'utf8');
@@ -141,6 +163,23 @@ describe('metrics', () => {
     expect(text).toContain(`caa_preflight_lineage_status{source="certbot",lineage="example.com",conf="${conf('example.com')}",due="true",status="pass"} 0`);
     expect(text).toContain(`caa_preflight_last_run_timestamp_seconds ${NOW.getTime() / 1000}`);
     expect((await readdir(path.dirname(file))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+  it('an output file that cannot be written is an error of the run (exit 2), and no directory is made up', async () => {
+    const missing = path.join(dir, 'no-such-dir', 'caa.prom');
+    const notADir = path.join(dir, 'a-file');
+    await writeFile(notADir, '');
+    for (const [flag, file] of [['--metrics-file', missing], ['--status-file', path.join(notADir, 'status.json')]] as const) {
+      const extra = flag === '--metrics-file' ? ['--format', 'prometheus'] : [];
+      const result = await runCli(['-d', 'example.com', '--resolver', dns.arg, '--no-authoritative', ...extra, flag, file], { now: NOW });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`preflight: ${file}: cannot write: no such directory`);
+    }
+    await expect(stat(path.dirname(missing))).rejects.toThrow(/ENOENT/);
+    const json = await runCli(['-d', 'example.com', '--resolver', dns.arg, '--no-authoritative', '--json', '--status-file', missing], { now: NOW });
+    const doc = JSON.parse(json.stdout) as JsonDocument;
+    expect(doc.errors).toEqual([{ source: 'output', path: missing, message: 'cannot write: no such directory: ' + path.dirname(missing) }]);
+    expect(doc.lineages[0]?.status).toBe('pass');
+    expect(doc.status).toBe('error'); // the run's status counts its errors, as the exit code does
   });
   it('keeps acme.sh RSA and ECC certificates of one name apart (no duplicate series)', () => {
     const lineage = (conf: string) => ({ source: 'acme.sh', name: 'x.example', confPath: conf, due: true, status: 'pass', names: [{ name: 'x.example', status: 'pass' }] });

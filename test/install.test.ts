@@ -86,8 +86,8 @@ describe('install.sh', () => {
   it('chains the acme.sh pre-hook in front of an existing one, base64-encoded, after a backup', async () => {
     const command = `'${path.join(prefix, 'bin', 'preflight')}' hook acme.sh`;
     const hookOf = async (conf: string) => decodeAcmeValue(parseShellConf(await readFile(conf, 'utf8')).values.get('Le_PreHook') ?? '');
-    expect(await hookOf(confA())).toBe(command);
-    expect(await hookOf(confB())).toBe(`${command} && (\nsystemctl stop nginx || true\n)`);
+    expect(await hookOf(confA())).toBe(`${command}; [ $? -ne 1 ]`);
+    expect(await hookOf(confB())).toBe(`{ ${command}; [ $? -ne 1 ]; } && (\nsystemctl stop nginx || true\n)`);
     expect(await readFile(confB(), 'utf8')).toMatch(/^Le_PreHook='__ACME_BASE64__START_[A-Za-z0-9+/=]+__ACME_BASE64__END_'$/m);
     expect(await readFile(`${confB()}.caa-preflight.bak`, 'utf8')).toContain(b64('systemctl stop nginx || true'));
     expect((await stat(confA())).mode & 0o777).toBe(0o600);
@@ -111,14 +111,26 @@ describe('install.sh', () => {
 
 describe('acme.sh hook chaining', () => {
   const cmd = "'/usr/local/bin/preflight' hook acme.sh";
+  const ours = `${cmd}; [ $? -ne 1 ]`;
   it.each([
-    ['', cmd],
-    ['systemctl stop nginx', `${cmd} && (\nsystemctl stop nginx\n)`],
-    [cmd, cmd],
-  ])('add to %j and take out again', (before, after) => {
+    ['', ours, ''],
+    ['systemctl stop nginx', `{ ${ours}; } && (\nsystemctl stop nginx\n)`, 'systemctl stop nginx'],
+    [cmd, ours, ''], // the form older installs wrote, upgraded
+    [`${cmd} && (\nsystemctl stop nginx\n)`, `{ ${ours}; } && (\nsystemctl stop nginx\n)`, 'systemctl stop nginx'],
+  ])('add to %j and take out again', (before, after, left) => {
     expect(withHook(before, cmd)).toBe(after);
     expect(withHook(after, cmd)).toBe(after);
-    expect(withoutHook(after, cmd)).toBe(before === cmd ? '' : before);
+    expect(withoutHook(after, cmd)).toBe(left);
+  });
+  it.each<[string, boolean]>([
+    ['(exit 1)', true], // the CA would refuse: stop the renewal
+    ['(exit 0)', false],
+    ['(exit 2)', false],
+    ['(exit 70)', false], // a crash of ours
+    ['/nonexistent/preflight hook acme.sh', false], // the launcher or node gone (127)
+  ])('a hook command that does %s stops acme.sh only when it says the CA would refuse', async (command, stops) => {
+    const result = await execa('sh', ['-c', `eval "$HOOK"`], { env: { HOOK: withHook('', command) }, reject: false });
+    expect(result.exitCode !== 0).toBe(stops);
   });
   it("keeps our failure a failure whatever the old hook does (acme.sh evals the value)", async () => {
     const chained = withHook('systemctl stop nginx || true # stop it', 'false');

@@ -151,6 +151,66 @@ describe('acme.sh', () => {
   });
 });
 
+describe('any other command (a renewal script, sudo, env)', () => {
+  let emptyHome: string;
+  let passingDir: string;
+  let script: string;
+  beforeAll(async () => {
+    emptyHome = path.join(dir, 'no-acme');
+    await mkdir(emptyHome, { recursive: true });
+    // A copy of the certbot sample without the failing lineage.
+    const copy = await writeDemoSample(path.join(dir, 'passing'));
+    passingDir = copy.configDir;
+    await rm(path.join(passingDir, 'renewal', 'api.example.org.conf'));
+    // What admins wrap: certbot, then a reload; the child sees that the check was done.
+    script = path.join(stubs, 'renew-all.sh');
+    await writeFile(script, `#!/bin/sh\nprintf '%s\\n' "renew-all checked=$CAA_PREFLIGHT_CHECKED" >> "$STUB_LOG"\n"${stubs}/certbot" -q renew\nexit \${STUB_EXIT:-0}\n`);
+    await chmod(script, 0o755);
+  });
+  it('does not run it when a due lineage fails, says why, and exits 1', async () => {
+    const result = await run(['--config-dir', sample.configDir, '--acme-home', emptyHome], [script]);
+    expect(await calls()).toEqual([]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/FAIL\s+certbot api\.example\.org/);
+    expect(result.stderr).toMatch(/preflight run: not running .*renew-all\.sh: it renews whatever it renews.*blocked api\.example\.org \(the CA would refuse\)/);
+  });
+  it('--blocked-exit-code tells "blocked" from the command\'s own failure', async () => {
+    const blocked = await run(['--blocked-exit-code', '75', '--config-dir', sample.configDir, '--acme-home', emptyHome], [script]);
+    expect(blocked.code).toBe(75);
+    expect(await calls()).toEqual([]);
+    const failed = await run(['--blocked-exit-code', '75', '--config-dir', passingDir, '--acme-home', emptyHome], [script], { STUB_EXIT: '1' });
+    expect(failed.code).toBe(1);
+    expect(await calls()).toEqual(['renew-all checked=run', 'certbot -q renew']);
+  });
+  it('runs it unchanged when nothing fails, and passes its exit code through', async () => {
+    const result = await run(['--config-dir', passingDir, '--acme-home', emptyHome], ['sh', script], { STUB_EXIT: '3' });
+    expect(await calls()).toEqual(['renew-all checked=run', 'certbot -q renew']);
+    expect(result.code).toBe(3);
+  });
+  it('also for a prefix such as env, which hides certbot from the wrapper', async () => {
+    const result = await run(['--config-dir', sample.configDir, '--acme-home', emptyHome], ['env', 'X=1', path.join(stubs, 'certbot'), 'renew']);
+    expect(await calls()).toEqual([]);
+    expect(result.code).toBe(1);
+  });
+  it('with the resolver down, says the renewals go ahead unchecked; --strict says they were held back unchecked', async () => {
+    const dead = ['--resolver', '127.53.0.9:9', '--timeout', '200', '--retries', '0', '--no-authoritative'];
+    const lenient = await runCli(['run', ...dead, '--config-dir', passingDir, '--acme-home', emptyHome, '--', script], {
+      now: NOW, env: { PATH: process.env.PATH, STUB_LOG: log },
+    });
+    expect(lenient.code).toBe(0);
+    expect(await calls()).toEqual(['renew-all checked=run', 'certbot -q renew']);
+    expect(lenient.stderr).toMatch(/could not check example\.com \(our own trouble.*so those renewals go ahead unchecked/);
+    await rm(log, { force: true });
+    const strict = await runCli(['run', ...dead, '--strict', '--config-dir', passingDir, '--acme-home', emptyHome, '--', script], {
+      now: NOW, env: { PATH: process.env.PATH, STUB_LOG: log },
+    });
+    expect(strict.code).toBe(1);
+    expect(await calls()).toEqual([]);
+    expect(strict.stderr).toMatch(/blocked example\.com \(could not be checked; --strict\)/);
+    expect(strict.stderr).not.toMatch(/CA would refuse/);
+  });
+});
+
 describe('acme.sh command-line overrides', () => {
   it('--staging checks against Let\'s Encrypt staging with the staging CA folder\'s account', async () => {
     const caDir = path.join(sample.acmeHome, 'ca', 'acme-staging-v02.api.letsencrypt.org', 'directory');
@@ -182,7 +242,8 @@ describe('acme.sh command-line overrides', () => {
 describe('usage', () => {
   it.each([
     [['run'], /needs the renewal command after --/],
-    [['run', '--', '/bin/true'], /cannot tell whether "\/bin\/true" is certbot or acme\.sh/],
+    [['run', '--blocked-exit-code', '0', '--', 'certbot', 'renew'], /--blocked-exit-code must be between 1 and 125/],
+    [['--blocked-exit-code', '75', '-d', 'example.com'], /--blocked-exit-code applies to preflight run only/],
     [['run', '-d', 'example.com', '--', 'certbot', 'renew'], /-d, --all and --cert-name do not apply/],
     [['run', '--json', '--', 'certbot', 'renew'], /use --status-file FILE/],
   ])('%j', async (args, message) => {
@@ -191,16 +252,52 @@ describe('usage', () => {
     expect(result.stderr).toMatch(message);
   });
   it('recognises the clients by executable name', () => {
-    expect(parseWrappedCommand(['/usr/bin/certbot', '-q', 'renew']).renews).toBe(true);
-    expect(parseWrappedCommand(['certbot', '--config-dir', '/x', 'renew']).renews).toBe(true);
-    expect(parseWrappedCommand(['certbot', 'certonly', '-d', 'x']).renews).toBe(false);
-    expect(parseWrappedCommand(['/root/.acme.sh/acme.sh', '--cron']).renews).toBe(true);
-    expect(parseWrappedCommand(['acme.sh', '--renew', '-d', 'x.example']).renews).toBe(true);
-    expect(parseWrappedCommand(['acme.sh', '--list']).renews).toBe(false);
+    expect(parseWrappedCommand(['/usr/bin/certbot', '-q', 'renew'])?.renews).toBe(true);
+    expect(parseWrappedCommand(['certbot', '--config-dir', '/x', 'renew'])?.renews).toBe(true);
+    expect(parseWrappedCommand(['certbot', 'certonly', '-d', 'x'])?.renews).toBe(false);
+    expect(parseWrappedCommand(['/root/.acme.sh/acme.sh', '--cron'])?.renews).toBe(true);
+    expect(parseWrappedCommand(['acme.sh', '--renew', '-d', 'x.example'])?.renews).toBe(true);
+    expect(parseWrappedCommand(['acme.sh', '--list'])?.renews).toBe(false);
+    // Anything else is a renewal script or a prefix: checked all or nothing.
+    expect(parseWrappedCommand(['/usr/local/sbin/renew-all.sh'])).toBeNull();
+    expect(parseWrappedCommand(['sudo', '-u', 'acme', 'acme.sh', '--cron'])).toBeNull();
   });
 });
 
 describe('signals and exit codes, as a separate process', () => {
+  // A renewal script whose certbot (a grandchild of run) records each signal it gets and its pid.
+  const grandchild = (signals: string) =>
+    `sh -c 'for s in ${signals}; do trap "echo grandchild-got-\$s >> \"\$STUB_LOG\"; exit 0" \$s; done; ` +
+    `echo "grandchild-pid \$\$" >> "$STUB_LOG"; while :; do sleep 0.05; done'`;
+  // Running, not merely a zombie waiting for an init that does not reap (as in some containers).
+  const alive = async (pid: number): Promise<boolean> => {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    return stat !== null && !/^\d+ \(.*\) Z/.test(stat);
+  };
+  it.each([['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const)(
+    '%s reaches the whole process group of a wrapped script; exit %i; nothing left running',
+    async (signal, code) => {
+      const script = path.join(stubs, `renew-${signal}.sh`);
+      await writeFile(script, `#!/bin/sh\n${grandchild('TERM INT HUP')}\necho script-after >> "$STUB_LOG"\n`);
+      await chmod(script, 0o755);
+      const child = execa('node', [bin, 'run', '--resolver', dns.arg, '--config-dir', path.join(dir, 'none'), '--acme-home', path.join(dir, 'none'), '--', script], {
+        env: { STUB_LOG: log, PATH: process.env.PATH }, extendEnv: false, reject: false,
+      });
+      let pid = 0;
+      for (let i = 0; i < 200 && pid === 0; i++) {
+        pid = Number(/grandchild-pid (\d+)/.exec((await calls()).join('\n'))?.[1] ?? 0);
+        if (pid === 0) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(pid).toBeGreaterThan(0);
+      child.kill(signal);
+      const result = await child;
+      expect(await calls()).toContain(`grandchild-got-${signal.slice(3)}`);
+      expect(result.exitCode).toBe(code);
+      for (let i = 0; i < 40 && (await alive(pid)); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await alive(pid)).toBe(false);
+    },
+  );
+
   it('forwards SIGTERM to the command and exits 128+15 when the command dies of it', async () => {
     const certbot = await stub('certbot', 'trap \'echo got-TERM >> "$STUB_LOG"; exit 143\' TERM\necho started >> "$STUB_LOG"\nwhile :; do sleep 0.05; done');
     const child = execa('node', [bin, 'run', '--resolver', dns.arg, '--', certbot, 'renew', '--config-dir', path.join(dir, 'none')], {

@@ -4,7 +4,7 @@
 // any existing one, the same base64 encoding acme.sh writes. Only on explicit request.
 import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { writeFileAtomic } from '../fsutil.js';
+import { isDirectory, writeFileAtomic } from '../fsutil.js';
 import { printableLine } from '../report/escape.js';
 import { defaultAcmeHomes, readAcmeHome } from '../sources/acmesh.js';
 import { decodeAcmeValue, encodeAcmeValue, parseShellConf } from '../sources/shellconf.js';
@@ -14,20 +14,31 @@ import type { CliIo } from './session.js';
 export const DEFAULT_HOOK_COMMAND = 'preflight hook acme.sh';
 
 /**
- * The Le_PreHook value with our command chained first (unchanged when already there). The old
- * hook runs in a subshell on its own lines, so its `|| true` or a trailing comment cannot turn
- * our failure into success: acme.sh evals the value and aborts only when it fails.
+ * Our command as a pre-hook: only its exit status 1 ("the CA would refuse") fails the hook. A
+ * missing launcher or node (127), a crash of ours, anything else lets acme.sh renew: our own
+ * absence must never stop a renewal.
  */
-export function withHook(current: string, command: string): string {
-  if (current === command || current.startsWith(`${command} && (\n`)) return current;
-  return current === '' ? command : `${command} && (\n${current}\n)`;
+export function guarded(command: string): string {
+  return `${command}; [ $? -ne 1 ]`;
 }
 
-/** The Le_PreHook value with our command taken out again. */
+/**
+ * The Le_PreHook value with our (guarded) command chained first; an older form of ours is
+ * replaced. The old hook runs in a subshell on its own lines, so its `|| true` or a trailing
+ * comment cannot turn our refusal into success: acme.sh evals the value and aborts only when
+ * it fails.
+ */
+export function withHook(current: string, command: string): string {
+  const rest = withoutHook(current, command);
+  return rest === '' ? guarded(command) : `{ ${guarded(command)}; } && (\n${rest}\n)`;
+}
+
+/** The Le_PreHook value with our command taken out again (any form we ever wrote). */
 export function withoutHook(current: string, command: string): string {
-  if (current === command) return '';
-  const head = `${command} && (\n`;
-  if (current.startsWith(head) && current.endsWith('\n)')) return current.slice(head.length, -2);
+  if (current === command || current === guarded(command)) return '';
+  for (const head of [`{ ${guarded(command)}; } && (\n`, `${command} && (\n`]) {
+    if (current.startsWith(head) && current.endsWith('\n)')) return current.slice(head.length, -2);
+  }
   return current;
 }
 
@@ -74,6 +85,11 @@ export async function acmeHooksCommand(argv: string[], io: CliIo): Promise<numbe
   }
   let failures = 0;
   for (const home of homes) {
+    if (!(await isDirectory(home))) {
+      io.stderr.write(`acme.sh ${printableLine(home)}: no such directory (--acme-home); nothing changed there\n`);
+      failures++;
+      continue;
+    }
     io.stdout.write(`home ${printableLine(home)}\n`); // install.sh records these for --uninstall
     const { lineages, errors } = await readAcmeHome(home, io.now());
     for (const e of errors) io.stderr.write(`acme.sh ${printableLine(e.path ?? home)}: ${printableLine(e.message)}\n`);

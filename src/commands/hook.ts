@@ -3,8 +3,10 @@
 // -q and renews anyway (docs/certbot.md §0), while acme.sh aborts the certificate whose pre-hook
 // fails (docs/acme-sh.md §5): so the acme.sh hook exits non-zero only when the CA would refuse.
 import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseCheckOptions, UsageError, type CheckOptions } from './options.js';
+import { printableLine } from '../report/escape.js';
+import { CHECKED_ENV, parseCheckOptions, UsageError, type CheckOptions } from './options.js';
 import { emitReport, executeCheck, type CliIo } from './session.js';
 import { selectLineages } from '../sources/select.js';
 
@@ -37,12 +39,16 @@ async function runHook(argv: string[], io: CliIo): Promise<number> {
   }
   const parsed = parseCheckOptions(argv.slice(1));
   if (parsed.domains.length > 0) throw new UsageError('hook checks what the client renews; -d does not apply');
+  if (parsed.blockedExitCode !== null) throw new UsageError('--blocked-exit-code applies to preflight run only');
+  // Inside `preflight run` the wrapper has checked already (and renews only what passed).
+  if (io.env[CHECKED_ENV]) return 0;
   const stateDir = defaultStatusDir(io.env);
   // A hook checks what is due now: always worth asking every authoritative server.
   const options: CheckOptions = { ...parsed, syslog: true, authoritative: parsed.authoritative ?? true };
 
   if (client === 'certbot') {
     // certbot runs pre-hooks only when a lineage is due, and tells them nothing else: check the due ones.
+    if (parsed.statusFile === null) await mkdir(stateDir, { recursive: true, mode: 0o755 });
     const certbotOptions = { ...options, due: true, statusFile: parsed.statusFile ?? path.join(stateDir, 'certbot.json') };
     const report = await executeCheck(certbotOptions, io, await selectLineages({ ...certbotOptions, only: 'certbot' }, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() }));
     await emitReport(report, certbotOptions, io, 'stderr');
@@ -58,11 +64,20 @@ async function runHook(argv: string[], io: CliIo): Promise<number> {
 
   const domain = io.env.Le_Domain;
   if (!domain) throw new UsageError('hook acme.sh must run as acme.sh\'s pre-hook (Le_Domain is not set)');
+  if (parsed.statusFile === null) await mkdir(path.join(stateDir, 'acme.sh'), { recursive: true, mode: 0o755 });
   const statusFile = parsed.statusFile ?? path.join(stateDir, 'acme.sh', `${domain.replace(/[^A-Za-z0-9.-]/g, '_')}${path.basename(io.cwd ?? process.cwd()).endsWith('_ecc') ? '_ecc' : ''}.json`);
   const acmeOptions = { ...options, statusFile };
   const report = await executeCheck(acmeOptions, io);
   await emitReport(report, acmeOptions, io, 'stderr');
-  const blocks = report.status === 'fail' || (options.strict && report.status === 'error');
-  if (blocks) io.stderr.write(`preflight: stopping acme.sh's renewal of ${domain}: the CA would refuse it (no order was placed)\n`);
-  return blocks ? 1 : 0;
+  const shown = printableLine(domain);
+  if (report.status === 'fail') {
+    io.stderr.write(`preflight: stopping acme.sh's renewal of ${shown}: the CA would refuse it (no order was placed)\n`);
+    return 1;
+  }
+  if (report.status === 'error' && options.strict) {
+    io.stderr.write(`preflight: stopping acme.sh's renewal of ${shown}: it could not be checked (--strict; our own trouble, not the CA's)\n`);
+    return 1;
+  }
+  if (report.status === 'error') io.stderr.write(`preflight: could not check ${shown} (our own trouble, not the CA's); acme.sh renews it unchecked\n`);
+  return 0;
 }

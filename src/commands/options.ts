@@ -13,6 +13,9 @@ import { UsageError } from './usage-error.js';
 
 export { UsageError };
 
+/** Set by `preflight run` for the command it wraps: the pre-hooks inside know the check was done. */
+export const CHECKED_ENV = 'CAA_PREFLIGHT_CHECKED';
+
 export interface CheckOptions {
   domains: string[];
   all: boolean;
@@ -42,6 +45,8 @@ export interface CheckOptions {
   statusFile: string | null;
   syslog: boolean;
   strict: boolean;
+  /** run: the exit status when preflight blocked a renewal (null: 1, the contract's). */
+  blockedExitCode: number | null;
   help: boolean;
   version: boolean;
 }
@@ -74,6 +79,7 @@ const OPTION_SPEC = {
   'status-file': { type: 'string' },
   syslog: { type: 'boolean' },
   strict: { type: 'boolean' },
+  'blocked-exit-code': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -161,6 +167,7 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
     statusFile: v['status-file'] ?? null,
     syslog: v.syslog ?? false,
     strict: v.strict ?? false,
+    blockedExitCode: v['blocked-exit-code'] === undefined ? null : intOption('--blocked-exit-code', v['blocked-exit-code'], 1, 125),
     help: v.help ?? false,
     version: v.version ?? false,
   };
@@ -215,9 +222,19 @@ Output:
   -q, --quiet              print nothing when every name passes
   -v, --verbose            show every record and the DNS lookups
       --no-color           never colour (NO_COLOR is honoured too)
+      --status-file FILE   also write the JSON document to FILE (replaced atomically)
+      --format prometheus --metrics-file FILE   node_exporter textfile metrics
+      --syslog             one line per lineage to the system log
   -h, --help               this help
       --version            print the version
 
+run (the wrapper):
+      --strict             also hold back what could not be checked (default: renew it anyway)
+      --blocked-exit-code N  exit status when a renewal was blocked (default 1; certbot's own
+                           failures are 1 too, so 75 tells them apart)
+
 Exit codes: 0 nothing fails or errors (warnings allowed), 1 a name fails, 2 no failure but an
-error (unreadable config, unreachable resolver), 64 usage error.
+error (unreadable config, unreachable resolver, an output file not written), 64 usage error.
+run: COMMAND's own status when nothing was blocked (128+N when it died of signal N); 1 (or
+--blocked-exit-code) when preflight blocked a renewal.
 `;

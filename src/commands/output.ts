@@ -39,8 +39,8 @@ export async function emitReport(report: FullReport, options: CheckOptions, io: 
 /**
  * Start writing a report: the JSON document or the text report on `stream` (with -q, only the
  * lineages that do not pass, and nothing at all when everything passes), the status file as it
- * goes; the metrics file and syslog at the end. A file that cannot be written is reported,
- * never fatal.
+ * goes; the metrics file and syslog at the end. A file that cannot be written is reported and
+ * added to the run's errors (`what.errors`, the report's own list), never fatal.
  */
 export async function openReport(
   options: CheckOptions,
@@ -52,8 +52,11 @@ export async function openReport(
   const meta = { version: VERSION, checkedAt: io.now() };
   const noColor = Boolean(io.env.NO_COLOR); // no-color.org: any non-empty value
   const text = { color: (options.color ?? Boolean(out.isTTY)) && !noColor, verbose: options.verbose };
+  // A file that cannot be written is said at once, and counts as an error of the run (exit 2).
   const cannot = (file: string, err: unknown): void => {
-    io.stderr.write(`preflight: cannot write ${file}: ${(err as Error).message}\n`);
+    const message = `cannot write: ${(err as Error).message}`;
+    io.stderr.write(`preflight: ${file}: ${message}\n`);
+    what.errors.push({ source: 'output', path: file, message });
   };
   let status: AtomicFile | null = null;
   if (options.statusFile !== null) {

@@ -61,6 +61,14 @@ export class AuthoritativeView {
     private readonly now: Date,
   ) {}
 
+  /**
+   * How long one name's view may take: finding the zone (a timeout per step, servers asked in
+   * turn) and asking its servers (each with its retries). What is late rests on our resolver.
+   */
+  get budgetMs(): number {
+    return 4 * (this.client.retries + 1) * this.client.timeoutMs;
+  }
+
   /** A level as every server of its zone serves it, aliases followed. */
   level(name: string): Promise<AuthoritativeLevel> {
     this.asked = true;

@@ -58,6 +58,10 @@ export class AuthorityClient {
     return this.options.timeoutMs;
   }
 
+  get retries(): number {
+    return this.options.retries;
+  }
+
   /**
    * Ask one address one question over one transport; a timeout is retried (`retries`, else the
    * run's setting: discovery asks once and moves on to another server). Throws TransportError.

@@ -48,6 +48,8 @@ export class Resolver {
   private readonly limiter: Limiter;
   /** Per server, whether it answers a query for the root zone (asked at most once per run). */
   private readonly liveness = new Map<string, Promise<boolean>>();
+  /** Servers that answered nothing, not even for the root: not asked again in this run. */
+  private readonly dead = new Set<string>();
 
   /** Number of queries actually sent (UDP and TCP), for tests and the benchmark. */
   queriesSent = 0;
@@ -90,17 +92,27 @@ export class Resolver {
     );
   }
 
-  /** Try each server in turn, retrying on timeouts and network errors only (rule 3). */
+  /**
+   * Try each server in turn, `retries` more times after a timeout (resolv.conf's order). A
+   * server's first timeout starts a probe of whether it answers at all, alongside the retries; a
+   * server found dead is skipped at once for the rest of the run, so a dead resolver costs one
+   * lookup's wait, not one per name.
+   */
   private async ask(name: string, type: number): Promise<ResolverReply | { failures: TransportError[] }> {
     const failures: TransportError[] = [];
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       for (const server of this.options.servers) {
+        if (this.dead.has(formatServer(server))) {
+          failures.push(new TransportError('timeout', 'did not answer earlier in this run', server));
+          continue;
+        }
         try {
           const { reply, transport } = await this.exchange(server, name, type);
           return { reply, server: formatServer(server), transport };
         } catch (err) {
           if (!(err instanceof TransportError)) throw err;
           failures.push(err);
+          if (err.kind === 'timeout') void this.probe(server);
         }
       }
     }
@@ -141,12 +153,23 @@ export class Resolver {
     };
   }
 
-  /** Whether any of these servers answers at all (a CAA query for the root, once per server). */
+  /** Whether any of these servers answers at all. */
   private async anyAlive(servers: ServerAddress[]): Promise<boolean> {
-    const probes = servers.map((server) =>
-      once(this.liveness, formatServer(server), () => this.exchange(server, '.', TYPE_CAA).then(() => true, () => false)),
+    return (await Promise.all(servers.map((server) => this.probe(server)))).some(Boolean);
+  }
+
+  /** Whether a server answers at all: a CAA query for the root, once per run; dead ones are remembered. */
+  private probe(server: ServerAddress): Promise<boolean> {
+    const key = formatServer(server);
+    return once(this.liveness, key, () =>
+      this.exchange(server, '.', TYPE_CAA).then(
+        () => true,
+        () => {
+          this.dead.add(key);
+          return false;
+        },
+      ),
     );
-    return (await Promise.all(probes)).some(Boolean);
   }
 
   /** One query to one server: UDP first, the same query over TCP when the reply is truncated. */
@@ -160,8 +183,17 @@ export class Resolver {
     const udp = await this.timed(name, server, 'udp', () => this.pool.exchange(server, build, name, type, this.options.timeoutMs));
     if (!udp.truncated) return { reply: udp, transport: 'udp' };
     const id = randomInt(0, 0x10000);
-    const tcp = await this.timed(name, server, 'tcp', () => exchangeTcp(server, build(id), { id, name, type }, this.options.timeoutMs));
-    return { reply: tcp, transport: 'tcp' };
+    try {
+      const tcp = await this.timed(name, server, 'tcp', () => exchangeTcp(server, build(id), { id, name, type }, this.options.timeoutMs));
+      return { reply: tcp, transport: 'tcp' };
+    } catch (err) {
+      // It has just answered over UDP: silence over TCP is the resolver's own trouble (or the
+      // path's), not the zone's, so it must not read as "the zone's servers do not answer".
+      if (err instanceof TransportError && err.kind === 'timeout') {
+        throw new TransportError('network', `${err.message} after a truncated UDP reply`, server, 'ETIMEDOUT');
+      }
+      throw err;
+    }
   }
 
   private async timed(

@@ -34,7 +34,7 @@ export function formatServer(server: ServerAddress): string {
  * without a question section (old servers answer EDNS with a bare FORMERR) is accepted on the
  * ID alone, as the CA's DNS library does, so it is reported rather than waited out.
  */
-export function answersQuery(reply: DecodedResponse, id: number, name: string, type: number): boolean {
+export function answersQuery(reply: Pick<DecodedResponse, 'isResponse' | 'id' | 'question' | 'rcode'>, id: number, name: string, type: number): boolean {
   if (!reply.isResponse || reply.id !== id) return false;
   if (reply.question === null) return reply.rcode !== 0;
   return reply.question.type === type && reply.question.name.toLowerCase() === name.toLowerCase();

@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { answersQuery, errorCode, TransportError, type ServerAddress } from './transport.js';
-import { decodeResponse, type DecodedResponse } from './wire.js';
+import { decodeResponse, peekHeader, type DecodedResponse } from './wire.js';
 
 interface Pending {
   name: string;
@@ -56,8 +56,16 @@ class Channel {
     let reply: DecodedResponse;
     try {
       reply = decodeResponse(msg);
-    } catch {
-      return; // garbage is not an answer; keep waiting
+    } catch (err) {
+      // The server's reply to a query of ours that does not decode (cut short, corrupt): a broken
+      // server, said at once. Anything else is garbage, not an answer: keep waiting.
+      const head = peekHeader(msg);
+      const waiting = head && this.pending.get(head.id);
+      if (head?.isResponse && head.question && waiting && answersQuery({ ...head, rcode: 0 }, head.id, waiting.name, waiting.type)) {
+        const why = new TransportError('network', `UDP: malformed reply (${(err as Error).message})`, this.server, 'EBADMSG');
+        this.settle(head.id, (p) => p.reject(why));
+      }
+      return;
     }
     const waiting = this.pending.get(reply.id);
     if (waiting && answersQuery(reply, reply.id, waiting.name, waiting.type)) this.settle(reply.id, (p) => p.resolve(reply));

@@ -149,6 +149,23 @@ export function encodeQuery(id: number, name: string, type: number, options: { r
   return buf;
 }
 
+/**
+ * The ID, QR bit and question of a message whose body does not decode: enough to tell a cut or
+ * corrupt reply to our query from stray garbage. Null when even that much is not there.
+ */
+export function peekHeader(buf: Buffer): { id: number; isResponse: boolean; question: DecodedResponse['question'] } | null {
+  if (buf.length < 12) return null;
+  try {
+    const name = nameCodec.decode(buf, 12);
+    const at = 12 + nameCodec.decode.bytes;
+    if (buf.readUInt16BE(4) !== 1 || at + 4 > buf.length) return null;
+    const question = { name, type: buf.readUInt16BE(at), class: buf.readUInt16BE(at + 2) };
+    return { id: buf.readUInt16BE(0), isResponse: (buf.readUInt16BE(2) & 0x8000) !== 0, question };
+  } catch {
+    return null;
+  }
+}
+
 /** Decode a response, keeping CAA values as raw bytes, alias hops and any EDE option. */
 export function decodeResponse(buf: Buffer): DecodedResponse {
   if (buf.length < 12) throw new RangeError(`DNS message too short (${buf.length} bytes)`);
