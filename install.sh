@@ -160,7 +160,7 @@ if [ $SYSTEMD = 1 ]; then
   say "systemd: $DROPIN — certbot.timer now renews through the wrapper"
 fi
 
-say "acme.sh pre-hook command: $HOOK_CMD"
+say "acme.sh pre-hook command: $HOOK_CMD; [ \$? -ne 1 ]   (only a refusal stops acme.sh)"
 if [ $ACME_HOOKS = 1 ]; then
   # acme-hooks prints "home DIR" for every home it edits: exactly those go into the manifest.
   out=$(mktemp)

@@ -1,7 +1,43 @@
 // Small file-system helpers: type checks where a missing or unreadable path is simply "no",
-// and atomic replacement of a file.
+// bounded reads of other programs' files, and atomic replacement of a file.
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { chmod, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+
+/**
+ * Most bytes read from one configuration, account or certificate file. They are a few KB; a
+ * bigger one (a symlink to /dev/zero, a log in the wrong place) is not what it claims to be.
+ */
+export const MAX_READ_BYTES = 1 << 20;
+
+/**
+ * Read a regular file of at most `limit` bytes. Opened non-blocking and checked before reading,
+ * so a FIFO or device named like a conf is refused at once instead of waited on forever.
+ */
+export function readSmallFileSync(file: string, limit = MAX_READ_BYTES): Buffer {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = fstatSync(fd);
+    if (info.isDirectory()) throw new Error('is a directory');
+    if (!info.isFile()) throw new Error('not a regular file (a FIFO, socket or device)');
+    if (info.size > limit) throw new Error(`too large (${info.size} bytes; a configuration file is at most ${limit})`);
+    const buffer = Buffer.alloc(info.size);
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** readSmallFileSync as text. */
+export function readSmallTextSync(file: string): string {
+  return readSmallFileSync(file).toString('utf8');
+}
 
 /** Whether p is a regular file (following symlinks). */
 export async function isFile(p: string): Promise<boolean> {

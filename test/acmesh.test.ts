@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acmeField, methodFor } from '../src/sources/acmesh.js';
+import { acmeField, methodFor, readAcmeCert } from '../src/sources/acmesh.js';
 import { decodeAcmeValue, encodeAcmeValue, parseShellConf } from '../src/sources/shellconf.js';
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
@@ -229,5 +229,24 @@ describe('acme.sh conf syntax', () => {
     ['stateless', 'http-01'], ['alpn', 'tls-alpn-01'], ['dns_cf', 'dns-01'], ['dns', 'dns-01'], ['dns_persist', 'dns-persist-01'],
   ])('Le_Webroot %s -> %s', (webroot, method) => {
     expect(methodFor(webroot)).toBe(method);
+  });
+});
+
+describe("Le_NextRenewTime as acme.sh's shell test reads it", () => {
+  it.each<[string, boolean, RegExp]>([
+    [epoch('2026-11-01T00:00:00Z'), true, /due from 2026-11-01/],
+    [epoch('2027-01-01T00:00:00Z'), false, /due from 2027-01-01/],
+    ['99999999999999', false, /further away than any date/], // within 64 bits: never reached
+    ['99999999999999999999', true, /not a number .* renews/], // past 64 bits: `[` fails, acme.sh renews
+    ['soon', true, /not a number .* renews/],
+    ['', true, /renews it on the next run/], // empty: acme.sh skips the test and renews
+  ])('%j: due %s', async (value, due, note) => {
+    const folder = path.join(dir, `next-${value.length}-${value.slice(0, 4)}`);
+    const conf = path.join(folder, 'x.example.conf');
+    await put(conf, ["Le_Domain='x.example'", "Le_Alt='no'", "Le_Webroot='/var/www'", `Le_NextRenewTime='${value}'`, "Le_CertCreateTime='1788220800'"]);
+    const home = { configHome: folder, certHome: folder, caHome: path.join(folder, 'ca'), defaultServer: null };
+    const { lineage } = await readAcmeCert(home, conf, false, NOW);
+    expect(lineage?.due).toBe(due);
+    expect(lineage?.notes.join('\n')).toMatch(note);
   });
 });

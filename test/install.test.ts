@@ -11,6 +11,7 @@ import { withHook, withoutHook } from '../src/commands/acme-hooks.js';
 import { decodeAcmeValue, parseShellConf } from '../src/sources/shellconf.js';
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
 import type { JsonDocument } from '../src/report/json.js';
+import { runCli } from './helpers/run-cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const b64 = (s: string) => `__ACME_BASE64__START_${Buffer.from(s).toString('base64')}__ACME_BASE64__END_`;
@@ -70,7 +71,7 @@ describe('install.sh', () => {
     const check = await execa(preflight, ['-d', 'ok.test', '--resolver', dns.arg, '--json'], { reject: false, env: { PATH: '/usr/bin:/bin' } });
     expect(check.exitCode).toBe(0);
     expect((JSON.parse(check.stdout) as JsonDocument).status).toBe('pass');
-    expect(result.all).toContain(`acme.sh pre-hook command: '${preflight}' hook acme.sh`);
+    expect(result.all).toContain(`acme.sh pre-hook command: '${preflight}' hook acme.sh; [ $? -ne 1 ]`);
   });
   it('drops the certbot pre-hook, pointing at the installed command', async () => {
     const hook = path.join(certbotDir, 'renewal-hooks', 'pre', '00-caa-preflight');
@@ -106,6 +107,15 @@ describe('install.sh', () => {
     const result = await install('--uninstall');
     expect(result.exitCode, result.all).toBe(0);
     expect(await tree(dir)).toEqual(snapshot);
+  });
+});
+
+describe('acme-hooks', () => {
+  it('changes nothing and exits 2 for an acme.sh home that does not exist', async () => {
+    const result = await runCli(['acme-hooks', 'add', '--acme-home', '/nonexistent/acme.sh']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/\/nonexistent\/acme\.sh: no such directory \(--acme-home\); nothing changed there/);
+    await expect(stat('/nonexistent')).rejects.toThrow(/ENOENT/);
   });
 });
 

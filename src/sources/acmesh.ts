@@ -1,11 +1,11 @@
 // acme.sh certificates as acme.sh will renew them (docs/acme-sh.md §1-5): one folder per certificate
 // under CERT_HOME, names from Le_Domain + Le_Alt, the CA from Le_API, the account from the
 // CA folder's ca.conf, the challenge per name from Le_Webroot, due from Le_NextRenewTime.
-import { readFile, readdir, realpath } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
-import { isDirectory, isFile } from '../fsutil.js';
+import { isDirectory, readSmallTextSync } from '../fsutil.js';
 import { isIpAddress, ZEROSSL_DIRECTORY, type SourceError } from '../vocabulary.js';
 import type { Lineage } from './lineage.js';
 import { parseShellConf, type ShellConf } from './shellconf.js';
@@ -72,7 +72,7 @@ export async function resolveAcmeHome(configHome: string): Promise<{ home: AcmeH
   let conf: ShellConf | null = null;
   let error: SourceError | null = null;
   try {
-    conf = parseShellConf(await readFile(accountConf, 'utf8'));
+    conf = parseShellConf(readSmallTextSync(accountConf));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       error = { source: 'acme.sh', path: accountConf, message: `cannot read: ${(err as Error).message}` };
@@ -117,7 +117,13 @@ export async function readAcmeHome(
     const folder = path.join(home.certHome, entry);
     const domain = entry.replace(/_ecc$/, '');
     const confPath = path.join(folder, `${domain}.conf`);
-    if (!(await isFile(confPath))) continue;
+    // Only certificate folders have the conf; something else there by that name is reported.
+    const kind = await kindOf(confPath);
+    if (kind === 'missing') continue;
+    if (kind !== 'file') {
+      errors.push({ source: 'acme.sh', path: confPath, message: `cannot read: ${kind === 'directory' ? 'is a directory' : 'not a regular file (a FIFO, socket or device)'}` });
+      continue;
+    }
     const result = await readAcmeCert(home, confPath, entry.endsWith('_ecc'), now, override.server ? { server: override.server } : {});
     errors.push(...result.errors);
     if (result.lineage) lineages.push(result.lineage);
@@ -136,7 +142,7 @@ export async function readAcmeCert(
 ): Promise<{ lineage: Lineage | null; errors: SourceError[] }> {
   let conf: ShellConf;
   try {
-    conf = parseShellConf(await readFile(confPath, 'utf8'));
+    conf = parseShellConf(readSmallTextSync(confPath));
   } catch (err) {
     return { lineage: null, errors: [{ source: 'acme.sh', path: confPath, message: `cannot read: ${(err as Error).message}` }] };
   }
@@ -189,11 +195,17 @@ export async function readAcmeCert(
   }
   const distinct = [...new Set(perName.values())];
 
-  const next = Number(get('Le_NextRenewTime'));
+  const next = renewTimeOf(get('Le_NextRenewTime'));
   let due: boolean | null;
-  if (get('Le_NextRenewTime') !== null && Number.isFinite(next)) {
-    due = now.getTime() >= next * 1000;
-    notes.push(`due from ${new Date(next * 1000).toISOString()} (Le_NextRenewTime)`);
+  if (next instanceof Date) {
+    due = now.getTime() >= next.getTime();
+    notes.push(`due from ${next.toISOString()} (Le_NextRenewTime)`);
+  } else if (next === 'never') {
+    due = false;
+    notes.push('Le_NextRenewTime is further away than any date: acme.sh --cron skips it');
+  } else if (next === 'not-a-number') {
+    due = true;
+    notes.push("Le_NextRenewTime is not a number acme.sh's test can compare: it renews on the next run");
   } else if (get('Le_CertCreateTime') === null) {
     due = false;
     notes.push('never issued (no Le_CertCreateTime): acme.sh --cron skips it');
@@ -220,6 +232,30 @@ export async function readAcmeCert(
     },
     errors,
   };
+}
+
+/** What is at `p`, following symlinks (a dangling or looping link reads as a file, so that reading it says why). */
+async function kindOf(p: string): Promise<'missing' | 'file' | 'directory' | 'other'> {
+  const st = await stat(p).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : 'unreadable' as const));
+  if (st === null) return 'missing';
+  if (st === 'unreadable') return 'file';
+  return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+}
+
+/**
+ * Le_NextRenewTime as acme.sh's `[ "$(_time)" -lt "$Le_NextRenewTime" ]` reads it: epoch
+ * seconds; a whole number past any date (but within the shell's 64 bits) is never reached; a
+ * value the test cannot compare makes it fail, so acme.sh renews. null when the field is absent.
+ */
+function renewTimeOf(raw: string | null): Date | 'never' | 'not-a-number' | null {
+  if (raw === null) return null;
+  const text = raw.trim();
+  if (!/^[-+]?\d+$/.test(text)) return 'not-a-number';
+  const seconds = BigInt(text);
+  if (seconds > 2n ** 63n - 1n || seconds < -(2n ** 63n)) return 'not-a-number';
+  const ms = Number(seconds) * 1000;
+  if (ms > 8.64e15) return 'never';
+  return new Date(Math.max(ms, -8.64e15));
 }
 
 /**
@@ -262,7 +298,7 @@ async function readAccountUrl(home: AcmeHome, server: string, caConfOverride?: s
   for (const candidate of candidates) {
     let text: string;
     try {
-      text = await readFile(candidate, 'utf8');
+      text = readSmallTextSync(candidate);
     } catch {
       continue;
     }

@@ -3,7 +3,8 @@
 // the challenge from the authenticator and pref_challs, due-ness as the writing version decides.
 // Small local files, read before any DNS is in flight: synchronous reads cost far less than
 // thousands of thread-pool round trips on a fleet.
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
+import { readSmallFileSync, readSmallTextSync } from '../fsutil.js';
 import path from 'node:path';
 import { isIpAddress, LETS_ENCRYPT, type SourceError } from '../vocabulary.js';
 import { ConfSyntaxError, confList, confString, parseConfigObj, type ConfSection } from './configobj.js';
@@ -57,9 +58,15 @@ export async function readCertbotLineage(
 ): Promise<{ lineage: Lineage | null; errors: SourceError[] }> {
   const fail = (message: string, where = confPath) => ({ lineage: null, errors: [{ source: 'certbot', path: where, message }] });
   const name = path.basename(confPath, '.conf');
+  let text: string;
+  try {
+    text = readSmallTextSync(confPath);
+  } catch (err) {
+    return fail(`cannot read the renewal configuration: ${shortError(err)}`);
+  }
   let conf: ConfSection;
   try {
-    conf = parseConfigObj(readFileSync(confPath, 'utf8'));
+    conf = parseConfigObj(text);
   } catch (err) {
     const why = err instanceof ConfSyntaxError ? err.message : (err as Error).message;
     return fail(`renewal configuration is broken (${why}); certbot skips it too`);
@@ -77,7 +84,7 @@ export async function readCertbotLineage(
   let certTarget: string;
   try {
     certTarget = realpathSync.native(certPath);
-    cert = certificateFacts(readFileSync(certTarget));
+    cert = certificateFacts(readSmallFileSync(certTarget));
   } catch (err) {
     return fail(`cannot read the certificate ${certPath}: ${shortError(err)}`);
   }
@@ -213,7 +220,7 @@ export async function readAccount(configDir: string, server: string, accountId: 
 function readRegr(regrPath: string): AccountInfo {
   let text: string;
   try {
-    text = readFileSync(regrPath, 'utf8');
+    text = readSmallTextSync(regrPath);
   } catch (err) {
     return { uri: null, path: regrPath, error: `cannot read the account: ${shortError(err)}` };
   }
@@ -290,7 +297,7 @@ async function newestArchiveCert(
     const common = [...sets[0]!].filter((v) => sets.every((s) => s.has(v)));
     if (common.length === 0) return null;
     const newest = path.join(archiveDir, `cert${Math.max(...common)}.pem`);
-    return newest === live.path ? live.facts : certificateFacts(readFileSync(newest));
+    return newest === live.path ? live.facts : certificateFacts(readSmallFileSync(newest));
   } catch {
     return null;
   }
