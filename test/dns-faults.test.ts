@@ -133,6 +133,8 @@ describe('silent resolvers', () => {
     const result = await runCli(['--json', ...many.flatMap((n) => ['-d', n]), '--resolver', arg(0), '--timeout', '1000', '--retries', '2']);
     const ms = performance.now() - started;
     expect(namesOf(result).every((n) => n.status === 'error')).toBe(true);
+    // The message counts the tries really made.
+    expect(namesOf(result).map((n) => n.reason)).toContainEqual(expect.stringMatching(/\(2 tries, 1000 ms each; then not asked again: it answers nothing, not even for the root\)/));
     // 3 tries of 1 s promised; the root probe that finds it dead runs alongside the retries.
     expect(ms).toBeLessThan(3 * 1000 + SLACK_MS);
   });

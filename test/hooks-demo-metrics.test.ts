@@ -66,7 +66,11 @@ describe('acme.sh pre-hook', () => {
       const lenient = await runCli(args, { now: NOW, env, cwd });
       expect(lenient.stderr).toMatch(/ERROR\s+\*\.example\.dev/);
       expect(lenient.code).toBe(0);
-      expect((await runCli([...args, '--strict'], { now: NOW, env, cwd })).code).toBe(1);
+      expect(lenient.stderr).toMatch(/could not check \*\.example\.dev \(our own trouble, not the CA's\); acme\.sh renews it unchecked/);
+      const strict = await runCli([...args, '--strict'], { now: NOW, env, cwd });
+      expect(strict.code).toBe(1);
+      expect(strict.stderr).toMatch(/stopping acme\.sh's renewal of \*\.example\.dev: it could not be checked \(--strict; our own trouble, not the CA's\)/);
+      expect(strict.stderr).not.toMatch(/the CA would refuse/);
     } finally {
       await dead.close();
     }
@@ -124,6 +128,7 @@ describe('preflight demo', () => {
     const result = await execa('node', [bin, 'demo', '--no-color'], { reject: false });
     expect(result.exitCode).toBe(0);
     const out = result.stdout;
+    expect(out).not.toMatch(/^ERROR/m); // the sample's own files are all read
     expect(out).toMatch(/WARN\s+example\.com/);
     expect(out).toMatch(/128 iodef .*critical flag/);
     expect(out).toMatch(/FAIL\s+shop\.example\.com[\s\S]*trailing dot[\s\S]*shop\.example\.com\. IN CAA 0 issue "letsencrypt\.org"/);

@@ -68,6 +68,10 @@ beforeAll(async () => {
   await symlink('/dev/zero', path.join(renewal, 'zero.conf'));
   await mkdir(path.join(renewal, 'dir.conf'));
   await writeFile(path.join(renewal, 'bytes.conf'), '\u001b[2J\u001b]0;pwned\u0007 = \xff\xfe\n[renewalparams\n', 'latin1');
+  // What a real acme.sh home has besides certificates: files with dots in their names.
+  await writeFile(path.join(sample.acmeHome, 'acme.sh'), '#!/bin/sh\n');
+  await writeFile(path.join(sample.acmeHome, 'acme.sh.env'), 'export LE_WORKING_DIR="/root/.acme.sh"\n');
+  await writeFile(path.join(sample.acmeHome, 'http.header'), '');
   const acmeFifo = path.join(sample.acmeHome, 'fifo.example');
   await mkdir(acmeFifo);
   await execa('mkfifo', [path.join(acmeFifo, 'fifo.example.conf')]);
@@ -145,6 +149,11 @@ describe('hostile entries are reported with their paths; the rest is still check
     expect(errorFor('renewal/dir.conf')).toMatch(/is a directory/);
     expect(errorFor('renewal/bytes.conf')).toMatch(/broken/);
     expect(errorFor('fifo.example/fifo.example.conf')).toMatch(/not a regular file/);
+    // Nothing else is an error: account.conf, ca/ and other files of the home are not certificates.
+    expect(doc.errors.map((e) => path.relative(path.join(dir, 'tree'), e.path ?? '')).sort()).toEqual([
+      'acme.sh/fifo.example/fifo.example.conf', 'letsencrypt/renewal/bytes.conf', 'letsencrypt/renewal/dir.conf',
+      'letsencrypt/renewal/fifo.conf', 'letsencrypt/renewal/loop.conf', 'letsencrypt/renewal/zero.conf',
+    ]);
     // The good lineages are all there.
     expect(doc.lineages.map((l) => l.name).sort()).toEqual(expect.arrayContaining(['api.example.org', 'example.com', 'blog.example.net', 'mail.example.dev', '*.example.dev']));
     const text = await runCli([...where(), ...dnsArgs()], { now: NOW });

@@ -41,6 +41,9 @@ export interface ResolverReply {
   transport: 'udp' | 'tcp';
 }
 
+/** The code of a try not made: the server had been found dead earlier in the run. */
+const SKIPPED = 'ESKIPPED';
+
 /** Caching, de-duplicating, concurrency-bounded resolver for one run (CAA, and what discovery needs). */
 export class Resolver {
   private readonly cache = new Map<string, Promise<CaaLookup>>();
@@ -103,7 +106,7 @@ export class Resolver {
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       for (const server of this.options.servers) {
         if (this.dead.has(formatServer(server))) {
-          failures.push(new TransportError('timeout', 'did not answer earlier in this run', server));
+          failures.push(new TransportError('timeout', 'did not answer earlier in this run', server, SKIPPED));
           continue;
         }
         try {
@@ -123,13 +126,19 @@ export class Resolver {
   private async resolveCaa(name: string): Promise<CaaLookup> {
     const outcome = await this.ask(name, TYPE_CAA);
     if ('reply' in outcome) return classify(name, outcome.reply, outcome.server, outcome.transport);
-    const { servers, retries } = this.options;
+    const { servers } = this.options;
     const failures = outcome.failures;
     const timedOut = failures.every((f) => f.kind === 'timeout');
-    const tries = retries + 1;
     const servedBy = servers.map(formatServer).join(', ');
     const last = failures[failures.length - 1];
-    const each = `${tries} ${tries === 1 ? 'try' : 'tries'}, ${this.options.timeoutMs} ms each`;
+    // The tries really made: a server found dead is not asked again, and the message says so.
+    const tries = failures.filter((f) => f.code !== SKIPPED).length;
+    const skipped = failures.length - tries;
+    const each =
+      tries === 0
+        ? 'not asked: it answered nothing earlier in this run, not even for the root'
+        : `${tries} ${tries === 1 ? 'try' : 'tries'}, ${this.options.timeoutMs} ms each` +
+          (skipped > 0 ? '; then not asked again: it answers nothing, not even for the root' : '');
     // A resolver that answers a query for the root but stays silent on this name is stuck on the
     // name's own servers: the CA's resolvers wait for them too (docs/caa-rules.md rule 4). One that
     // answers nothing is our own trouble. The probe makes this independent of query order.

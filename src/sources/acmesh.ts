@@ -117,7 +117,9 @@ export async function readAcmeHome(
     const folder = path.join(home.certHome, entry);
     const domain = entry.replace(/_ecc$/, '');
     const confPath = path.join(folder, `${domain}.conf`);
-    // Only certificate folders have the conf; something else there by that name is reported.
+    // renewAll globs directories only (`*.*/`); in a certificate folder, anything by the conf's
+    // name that is not a readable file is reported.
+    if ((await kindOf(folder)) !== 'directory') continue;
     const kind = await kindOf(confPath);
     if (kind === 'missing') continue;
     if (kind !== 'file') {
@@ -236,7 +238,7 @@ export async function readAcmeCert(
 
 /** What is at `p`, following symlinks (a dangling or looping link reads as a file, so that reading it says why). */
 async function kindOf(p: string): Promise<'missing' | 'file' | 'directory' | 'other'> {
-  const st = await stat(p).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : 'unreadable' as const));
+  const st = await stat(p).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? null : ('unreadable' as const)));
   if (st === null) return 'missing';
   if (st === 'unreadable') return 'file';
   return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
