@@ -30,6 +30,9 @@ export interface LineageReport {
   challenge: string | null;
   challengeSource: string | null;
   due: boolean | null;
+  /** When it becomes due, and when its certificate expires (the sources' facts). */
+  dueAt: Date | null;
+  expires: Date | null;
   status: Status;
   confPath: string | null;
   notes: string[];
@@ -125,7 +128,7 @@ export async function checkLineage(lineage: Lineage, deps: CheckDeps): Promise<L
     caIdentitySource: resolution.ok ? resolution.ca.identitySource : null,
     accountUri: lineage.accountUri, accountSource: lineage.accountSource,
     challenge: lineage.challenge, challengeSource: lineage.challengeSource,
-    due: lineage.due, status: 'pass', confPath: lineage.confPath, notes: lineage.notes, names: [],
+    due: lineage.due, dueAt: lineage.dueAt, expires: lineage.expires, status: 'pass', confPath: lineage.confPath, notes: lineage.notes, names: [],
   };
   const resolver = deps.resolver;
   let names: NameReport[];

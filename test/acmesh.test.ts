@@ -1,7 +1,9 @@
 // acme.sh homes in the documented format (docs/acme-sh.md §1-4): RSA and ECC folders, a wildcard
 // folder, Le_Alt 'no', base64 hooks, a missing ca.conf, a non-default CERT_HOME, a broken conf,
 // and the pre-hook environment. Checked end to end against the test DNS server.
+import { X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { EXAMPLE_COM_CERT } from '../src/demo/sample.js';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,5 +250,21 @@ describe("Le_NextRenewTime as acme.sh's shell test reads it", () => {
     const { lineage } = await readAcmeCert(home, conf, false, NOW);
     expect(lineage?.due).toBe(due);
     expect(lineage?.notes.join('\n')).toMatch(note);
+  });
+});
+
+describe('expiry from the certificate acme.sh keeps next to the conf', () => {
+  it('reads <domain>.cer; none there is null, not an error', async () => {
+    const folder = path.join(dir, 'with-cert.example');
+    const conf = path.join(folder, 'with-cert.example.conf');
+    await put(conf, ["Le_Domain='with-cert.example'", "Le_Alt='no'", "Le_Webroot='/var/www'", `Le_NextRenewTime='${epoch('2026-11-20T00:00:00Z')}'`]);
+    const home = { configHome: folder, certHome: folder, caHome: path.join(folder, 'ca'), defaultServer: null };
+    const without = await readAcmeCert(home, conf, false, NOW);
+    expect(without.lineage?.expires).toBeNull();
+    expect(without.lineage?.dueAt?.toISOString()).toBe('2026-11-20T00:00:00.000Z');
+    await writeFile(path.join(folder, 'with-cert.example.cer'), EXAMPLE_COM_CERT);
+    const withCert = await readAcmeCert(home, conf, false, NOW);
+    expect(withCert.lineage?.expires?.getTime()).toBe(Date.parse(new X509Certificate(EXAMPLE_COM_CERT).validTo));
+    expect(withCert.errors).toEqual([]);
   });
 });

@@ -67,6 +67,14 @@ describe.skipIf(!available)('certbot lineages made by the real certbot', () => {
         expect(lineage(doc, name).names.map((n) => n.name).sort(), name).toEqual([...expected.reportedNames].sort());
       }
     });
+    it('gives each lineage the expiry `certbot certificates` prints (to the second), and when it becomes due', () => {
+      for (const [name, expected] of Object.entries(fx.lineages)) {
+        expect(expected.expiry, name).toBeInstanceOf(Date);
+        const expires = lineage(doc, name).expires;
+        expect(expires !== null && Math.floor(Date.parse(expires) / 1000), name).toBe(Math.floor(expected.expiry!.getTime() / 1000));
+        expect(Date.parse(lineage(doc, name).dueAt ?? '')).toBeLessThan(Date.parse(expires!));
+      }
+    });
     it('reads the renewed certificate (cert2) through the live symlink', () => {
       expect(lineage(doc, 'web').notes.join('\n')).toMatch(/names from .*archive\/web\/cert2\.pem/);
     });

@@ -19,7 +19,12 @@ export type JsonLineage = Pick<
   LineageReport,
   | 'source' | 'name' | 'server' | 'caIdentities' | 'accountUri' | 'challenge' | 'due' | 'status' | 'ca'
   | 'caIdentitySource' | 'accountSource' | 'challengeSource' | 'confPath' | 'notes'
-> & { names: JsonName[] };
+> & {
+  names: JsonName[];
+  /** When the lineage becomes due and when its certificate expires (ISO 8601), or null. */
+  dueAt: string | null;
+  expires: string | null;
+};
 
 /**
  * The whole document (`--json`, `--status-file`). Keys are only ever added. The lineages come
@@ -47,6 +52,8 @@ export function lineageDocument(l: LineageReport): JsonLineage {
     accountUri: l.accountUri,
     challenge: l.challenge,
     due: l.due,
+    dueAt: l.dueAt?.toISOString() ?? null,
+    expires: l.expires?.toISOString() ?? null,
     status: l.status,
     ca: l.ca,
     caIdentitySource: l.caIdentitySource,

@@ -5,7 +5,8 @@ import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
-import { isDirectory, readSmallTextSync } from '../fsutil.js';
+import { isDirectory, readSmallFileSync, readSmallTextSync } from '../fsutil.js';
+import { certificateFacts } from './x509.js';
 import { isIpAddress, ZEROSSL_DIRECTORY, type SourceError } from '../vocabulary.js';
 import type { Lineage } from './lineage.js';
 import { parseShellConf, type ShellConf } from './shellconf.js';
@@ -228,12 +229,23 @@ export async function readAcmeCert(
       challenge: distinct.length === 1 ? distinct[0]! : null,
       challengeSource: `Le_Webroot=${get('Le_Webroot') ?? ''}`,
       due,
+      dueAt: next instanceof Date ? next : null,
+      expires: certificateExpiry(confPath),
       confPath,
       notes: ecc ? ['ECC certificate (renew with --ecc)', ...notes] : notes,
       ecc,
     },
     errors,
   };
+}
+
+/** notAfter of the certificate acme.sh keeps next to the conf (`<domain>.cer`); null when there is none to read. */
+function certificateExpiry(confPath: string): Date | null {
+  try {
+    return certificateFacts(readSmallFileSync(path.join(path.dirname(confPath), `${path.basename(confPath, '.conf')}.cer`))).notAfter;
+  } catch {
+    return null;
+  }
 }
 
 /** What is at `p`, following symlinks (a dangling or looping link reads as a file, so that reading it says why). */

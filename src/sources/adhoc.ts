@@ -23,6 +23,8 @@ export function adhocLineage(request: AdhocRequest): Lineage {
     challenge: given,
     challengeSource: given ? '--challenge' : 'default for -d: http-01, dns-01 for wildcards; set --challenge',
     due: null,
+    dueAt: null,
+    expires: null,
     confPath: null,
     notes: [],
   };

@@ -125,6 +125,8 @@ export async function readCertbotLineage(
       challenge: distinct.length === 1 ? distinct[0]! : null,
       challengeSource: `authenticator ${authenticator}${prefs.length ? `, pref_challs ${prefs.join(',')}` : ''}`,
       due: due.due,
+      dueAt: due.dueAt,
+      expires: due.expires,
       confPath,
       notes,
     },
@@ -245,20 +247,21 @@ async function dueState(
   name: string,
   live: { path: string; facts: CertificateFacts },
   now: Date,
-): Promise<{ due: boolean; note: string | null }> {
-  if ((confString(params, 'autorenew') ?? '').toLowerCase() === 'false') {
-    return { due: false, note: 'autorenew = False: certbot renew never renews this lineage' };
-  }
+): Promise<{ due: boolean; dueAt: Date | null; expires: Date; note: string | null }> {
   const cert = (await newestArchiveCert(conf, configDir, name, live)) ?? live.facts;
+  const expires = cert.notAfter;
+  if ((confString(params, 'autorenew') ?? '').toLowerCase() === 'false') {
+    return { due: false, dueAt: null, expires, note: 'autorenew = False: certbot renew never renews this lineage' };
+  }
   const notBefore = cert.notBefore.getTime();
   const notAfter = cert.notAfter.getTime();
   const before = confString(conf, 'renew_before_expiry');
   if (before !== null) {
     const renewAt = subtractInterval(new Date(notAfter), before);
     if (renewAt === null) {
-      return { due: now.getTime() >= notAfter, note: `renew_before_expiry ${JSON.stringify(before)} is not understood; certbot then renews only at expiry` };
+      return { due: now.getTime() >= notAfter, dueAt: expires, expires, note: `renew_before_expiry ${JSON.stringify(before)} is not understood; certbot then renews only at expiry` };
     }
-    return { due: now.getTime() >= renewAt.getTime(), note: `due from ${renewAt.toISOString()} (renew_before_expiry = ${before})` };
+    return { due: now.getTime() >= renewAt.getTime(), dueAt: renewAt, expires, note: `due from ${renewAt.toISOString()} (renew_before_expiry = ${before})` };
   }
   const version = confString(conf, 'version') ?? '0';
   const major = Number(/^(\d+)/.exec(version)?.[1] ?? 0);
@@ -273,7 +276,7 @@ async function dueState(
     renewAt = notAfter - 30 * 86_400_000;
     rule = `certbot ${version} default: 30 days before expiry`;
   }
-  return { due: now.getTime() >= renewAt, note: `due from ${new Date(renewAt).toISOString()} (${rule})` };
+  return { due: now.getTime() >= renewAt, dueAt: new Date(renewAt), expires, note: `due from ${new Date(renewAt).toISOString()} (${rule})` };
 }
 
 /**

@@ -24,6 +24,10 @@ export interface Lineage {
   challengeSource: string | null;
   /** Due for renewal now; null when unknown. */
   due: boolean | null;
+  /** When it becomes due (the client's own rule); null when unknown or never. */
+  dueAt: Date | null;
+  /** notAfter of the certificate the client will renew; null when unknown. */
+  expires: Date | null;
   /** The configuration file this lineage was read from. */
   confPath: string | null;
   /** Facts worth showing, each with its origin. */

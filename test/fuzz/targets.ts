@@ -99,7 +99,7 @@ const context: fc.Arbitrary<IssuanceContext & { accountSource: string | null; me
 function lineageOf(names: LineageReport['names'], extra: Partial<LineageReport> = {}): LineageReport {
   return {
     source: 'cli', name: 'fuzz', server: LE.directories[0]!, ca: 'letsencrypt', caIdentities: LE.caaIdentities, caIdentitySource: 'table',
-    accountUri: null, accountSource: null, challenge: null, challengeSource: null, due: null, status: 'pass', confPath: null, notes: [], names, ...extra,
+    accountUri: null, accountSource: null, challenge: null, challengeSource: null, due: null, dueAt: null, expires: null, status: 'pass', confPath: null, notes: [], names, ...extra,
   };
 }
 
