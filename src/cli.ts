@@ -13,9 +13,37 @@ import { VERSION } from './version.js';
 
 export type { CliIo };
 
+const SUBCOMMANDS = ['run', 'hook', 'demo', 'acme-hooks', 'list'] as const;
+
+/** Whether argv asks for help: -h/--help anywhere before a `--` (after it, it is COMMAND's). */
+function asksForHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** `preflight help [CMD] [--man]`, `preflight --help`, `preflight CMD --help`: print, do nothing else. */
+async function helpCommand(argv: string[], io: CliIo): Promise<number> {
+  const help = await import('./commands/help.js');
+  if (argv.includes('--man')) {
+    io.stdout.write(help.manPage(VERSION));
+    return 0;
+  }
+  const topic = argv.find((a) => !a.startsWith('-'));
+  if (topic === undefined) {
+    io.stdout.write(help.overview());
+    return 0;
+  }
+  if (!help.isCommandName(topic)) throw new UsageError(`no help on ${JSON.stringify(topic)}: commands are check, ${SUBCOMMANDS.join(', ')}`);
+  io.stdout.write(help.commandHelp(topic));
+  return 0;
+}
+
 /** Run the command; resolves to the process exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
+    const sub = (SUBCOMMANDS as readonly string[]).includes(argv[0] ?? '') ? argv[0]! : null;
+    if (argv[0] === 'help') return await helpCommand(argv.slice(1), io);
+    if (asksForHelp(argv)) return await helpCommand(sub === null ? [] : [sub], io);
     switch (argv[0]) {
       case 'run':
         return await (await import('./commands/run.js')).runWrapper(argv.slice(1), io);
@@ -43,13 +71,9 @@ async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`preflight ${VERSION}\n`);
     return 0;
   }
-  const { parseCheckOptions, USAGE } = await import('./commands/options.js');
-  const options = parseCheckOptions(argv);
+  const { parseWithSiteDefaults } = await import('./commands/options.js');
+  const options = parseWithSiteDefaults(argv, io.env);
   if (options.blockedExitCode !== null) throw new UsageError('--blocked-exit-code applies to preflight run only');
-  if (options.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
   if (options.version) {
     io.stdout.write(`preflight ${VERSION}\n`);
     return 0;

@@ -111,7 +111,7 @@ describe('exit codes and output modes', () => {
   it('prints help and version', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage:/);
+    expect(help.stdout).toMatch(/^preflight — stop certificate renewals from failing on CAA\n\nUsage:/);
     expect((await runCli(['--version'])).stdout).toMatch(/^preflight \d+\.\d+\.\d+\n$/);
   });
 });

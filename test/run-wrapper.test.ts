@@ -284,7 +284,7 @@ describe('signals and exit codes, as a separate process', () => {
         env: { STUB_LOG: log, PATH: process.env.PATH }, extendEnv: false, reject: false,
       });
       let pid = 0;
-      for (let i = 0; i < 200 && pid === 0; i++) {
+      for (let i = 0; i < 800 && pid === 0; i++) {
         pid = Number(/grandchild-pid (\d+)/.exec((await calls()).join('\n'))?.[1] ?? 0);
         if (pid === 0) await new Promise((r) => setTimeout(r, 25));
       }
@@ -303,7 +303,7 @@ describe('signals and exit codes, as a separate process', () => {
     const child = execa('node', [bin, 'run', '--resolver', dns.arg, '--', certbot, 'renew', '--config-dir', path.join(dir, 'none')], {
       env: { STUB_LOG: log, PATH: process.env.PATH }, extendEnv: false, reject: false,
     });
-    for (let i = 0; i < 100 && !(await calls()).includes('started'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 400 && !(await calls()).includes('started'); i++) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGTERM');
     const result = await child;
     await stub('certbot', 'exit ${STUB_EXIT:-0}');

@@ -13,7 +13,7 @@ export interface ResolvedCa {
   /** Short name or host, for reports. */
   label: string;
   identities: string[];
-  identitySource: 'built-in table' | 'ACME directory meta.caaIdentities' | '--caa-identity';
+  identitySource: 'built-in table' | 'ACME directory meta.caaIdentities' | '--caa-identity' | 'site defaults';
   policy: CaPolicy;
 }
 
@@ -22,6 +22,8 @@ export type CaResolution = { ok: true; ca: ResolvedCa } | { ok: false; server: s
 export interface CaResolverOptions {
   /** --caa-identity values; they replace the CA's identities. */
   identityOverride: string[];
+  /** Identities per CA directory URL (normalised) from the site defaults, under --caa-identity. */
+  identitiesByCa?: Map<string, string[]>;
   /** Today, for RFC 8657 enforcement dates. */
   now: Date;
   directoryTimeoutMs: number;
@@ -54,6 +56,8 @@ export class CaResolver {
       },
     });
     if (this.options.identityOverride.length > 0) return make(this.options.identityOverride, '--caa-identity');
+    const site = this.options.identitiesByCa?.get(normalizeDirectoryUrl(server));
+    if (site) return make(site, 'site defaults');
     if (authority) return make(authority.caaIdentities, 'built-in table');
     const fetched = await this.directoryIdentities(server);
     if (typeof fetched === 'string') {

@@ -10,6 +10,7 @@ import { defaultAcmeHomes, readAcmeHome } from '../sources/acmesh.js';
 import { decodeAcmeValue, encodeAcmeValue, parseShellConf } from '../sources/shellconf.js';
 import { UsageError } from './options.js';
 import type { CliIo } from './session.js';
+import { parseArgsSpec, type OptionValues } from './option-table.js';
 
 export const DEFAULT_HOOK_COMMAND = 'preflight hook acme.sh';
 
@@ -63,17 +64,13 @@ export async function editPreHook(confPath: string, change: (hook: string) => st
 export async function acmeHooksCommand(argv: string[], io: CliIo): Promise<number> {
   const action = argv[0];
   if (action !== 'add' && action !== 'remove') throw new UsageError('acme-hooks needs add or remove');
-  let values;
+  let values: OptionValues;
   try {
     ({ values } = parseArgs({
       args: argv.slice(1),
-      options: {
-        'acme-home': { type: 'string', multiple: true },
-        command: { type: 'string' },
-        'purge-backups': { type: 'boolean' },
-      },
+      options: parseArgsSpec('acme-hooks'),
       strict: true,
-    }));
+    }) as { values: OptionValues });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { printableLine } from '../report/escape.js';
-import { CHECKED_ENV, parseCheckOptions, UsageError, type CheckOptions } from './options.js';
+import { CHECKED_ENV, parseWithSiteDefaults, UsageError, type CheckOptions } from './options.js';
 import { emitReport, executeCheck, type CliIo } from './session.js';
 import { selectLineages } from '../sources/select.js';
 
@@ -37,7 +37,7 @@ async function runHook(argv: string[], io: CliIo): Promise<number> {
   if (client !== 'certbot' && client !== 'acme.sh') {
     throw new UsageError('hook needs the client: preflight hook certbot | preflight hook acme.sh');
   }
-  const parsed = parseCheckOptions(argv.slice(1));
+  const parsed = parseWithSiteDefaults(argv.slice(1), io.env);
   if (parsed.domains.length > 0) throw new UsageError('hook checks what the client renews; -d does not apply');
   if (parsed.blockedExitCode !== null) throw new UsageError('--blocked-exit-code applies to preflight run only');
   // Inside `preflight run` the wrapper has checked already (and renews only what passed).

@@ -9,6 +9,8 @@ import { parseResolverAddress } from '../dns/resolvconf.js';
 import type { ServerAddress } from '../dns/transport.js';
 import { CHALLENGE_TYPES, isChallengeType, isIpAddress } from '../vocabulary.js';
 
+import { parseArgsSpec, type OptionValues } from './option-table.js';
+import { mergeOptionValues, NO_SITE_DEFAULTS, readSiteDefaults, type SiteDefaults } from './site-config.js';
 import { UsageError } from './usage-error.js';
 
 export { UsageError };
@@ -45,54 +47,32 @@ export interface CheckOptions {
   statusFile: string | null;
   syslog: boolean;
   strict: boolean;
+  /** CAA identities per CA directory URL (normalised), from the site defaults. */
+  caIdentitiesByCa: Map<string, string[]>;
+  /** The site defaults file that was read, if any. */
+  siteConfig: string | null;
   /** run: the exit status when preflight blocked a renewal (null: 1, the contract's). */
   blockedExitCode: number | null;
   help: boolean;
   version: boolean;
 }
 
-const OPTION_SPEC = {
-  domain: { type: 'string', short: 'd', multiple: true },
-  all: { type: 'boolean' },
-  'cert-name': { type: 'string', multiple: true },
-  due: { type: 'boolean' },
-  'config-dir': { type: 'string' },
-  'acme-home': { type: 'string', multiple: true },
-  ca: { type: 'string' },
-  'caa-identity': { type: 'string', multiple: true },
-  'account-uri': { type: 'string' },
-  challenge: { type: 'string' },
-  resolver: { type: 'string', multiple: true },
-  timeout: { type: 'string' },
-  retries: { type: 'string' },
-  concurrency: { type: 'string' },
-  authoritative: { type: 'boolean' },
-  'no-authoritative': { type: 'boolean' },
-  'authoritative-port': { type: 'string' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  verbose: { type: 'boolean', short: 'v' },
-  color: { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-  format: { type: 'string' },
-  'metrics-file': { type: 'string' },
-  'status-file': { type: 'string' },
-  syslog: { type: 'boolean' },
-  strict: { type: 'boolean' },
-  'blocked-exit-code': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const;
+const OPTION_SPEC = parseArgsSpec();
 
-/** Parse check options (everything after an optional subcommand). */
-export function parseCheckOptions(argv: string[]): CheckOptions {
+/** Check options with the site defaults under them (every entry point but the demo). */
+export function parseWithSiteDefaults(argv: string[], env: NodeJS.ProcessEnv): CheckOptions {
+  return parseCheckOptions(argv, readSiteDefaults(env, (one) => parseCheckOptions(one)));
+}
+
+/** Parse check options (everything after an optional subcommand), over the site defaults given. */
+export function parseCheckOptions(argv: string[], site: SiteDefaults = NO_SITE_DEFAULTS): CheckOptions {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTION_SPEC, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(cleanParseError((err as Error).message));
   }
-  const v = parsed.values;
+  const v = mergeOptionValues(site.values, parsed.values as OptionValues);
   if (parsed.positionals.length > 0) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])} (names go after -d)`);
   }
@@ -167,6 +147,8 @@ export function parseCheckOptions(argv: string[]): CheckOptions {
     statusFile: v['status-file'] ?? null,
     syslog: v.syslog ?? false,
     strict: v.strict ?? false,
+    caIdentitiesByCa: site.caIdentities,
+    siteConfig: site.path,
     blockedExitCode: v['blocked-exit-code'] === undefined ? null : intOption('--blocked-exit-code', v['blocked-exit-code'], 1, 125),
     help: v.help ?? false,
     version: v.version ?? false,
@@ -184,57 +166,3 @@ function cleanParseError(message: string): string {
   // node's messages end with hints about '--' that do not help here; keep the first sentence.
   return message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option');
 }
-
-export const USAGE = `Usage:
-  preflight [--all] [--cert-name NAME]... [--due] [options]   check certbot and acme.sh renewals
-  preflight -d NAME [-d NAME]... [--ca CA] [options]          check names by hand
-  preflight run [options] -- COMMAND...                       renew only what CAA allows
-  preflight demo                                              the whole pipeline on a bundled sample
-
-Selection:
-  -d, --domain NAME        name to check (repeatable; *.example.com and Unicode allowed)
-      --all                every certbot lineage and acme.sh certificate (default)
-      --cert-name NAME     one certbot lineage or acme.sh main domain (repeatable)
-      --due                only lineages due for renewal
-      --config-dir DIR     certbot config dir (default /etc/letsencrypt)
-      --acme-home DIR      acme.sh home (repeatable; default: the usual homes)
-
-CA, account, challenge:
-      --ca NAME|URL        letsencrypt, letsencrypt-staging, zerossl, google, google-staging,
-                           sslcom, buypass, actalis, digicert, ... or an ACME directory URL
-                           (default for -d: letsencrypt)
-      --caa-identity DOM   the CA's CAA identity (repeatable; overrides the CA's own)
-      --account-uri URI    ACME account URI for accounturi checks (-d)
-      --challenge TYPE     http-01, dns-01 or tls-alpn-01 (-d; default http-01, dns-01 for *.)
-
-DNS:
-      --resolver ADDR[:PORT]  recursive resolver (repeatable; [::1]:5353 for IPv6);
-                           default: nameservers of /etc/resolv.conf
-      --timeout MS         per-query timeout (default: resolv.conf's, else 5000)
-      --retries N          retries after a timeout (default: resolv.conf's attempts-1, else 2)
-      --authoritative      ask every nameserver of every zone directly, as the CA's perspectives
-                           will (default: on for run, hooks and checks of up to 1000 names)
-      --no-authoritative   judge from the resolver's view only
-      --authoritative-port N  port to ask nameservers on (53; test labs and the demo)
-
-Output:
-      --json               one JSON document on stdout
-  -q, --quiet              print nothing when every name passes
-  -v, --verbose            show every record and the DNS lookups
-      --no-color           never colour (NO_COLOR is honoured too)
-      --status-file FILE   also write the JSON document to FILE (replaced atomically)
-      --format prometheus --metrics-file FILE   node_exporter textfile metrics
-      --syslog             one line per lineage to the system log
-  -h, --help               this help
-      --version            print the version
-
-run (the wrapper):
-      --strict             also hold back what could not be checked (default: renew it anyway)
-      --blocked-exit-code N  exit status when a renewal was blocked (default 1; certbot's own
-                           failures are 1 too, so 75 tells them apart)
-
-Exit codes: 0 nothing fails or errors (warnings allowed), 1 a name fails, 2 no failure but an
-error (unreadable config, unreachable resolver, an output file not written), 64 usage error.
-run: COMMAND's own status when nothing was blocked (128+N when it died of signal N); 1 (or
---blocked-exit-code) when preflight blocked a renewal.
-`;

@@ -11,7 +11,7 @@ import { acmeshCommand } from '../sources/acmesh-command.js';
 import { certbotCommand } from '../sources/certbot-command.js';
 import { selectLineages } from '../sources/select.js';
 import type { WrappedCommand } from '../sources/wrapped-command.js';
-import { CHECKED_ENV, parseCheckOptions, UsageError } from './options.js';
+import { CHECKED_ENV, parseWithSiteDefaults, UsageError } from './options.js';
 import { emitReport, executeCheck, type CliIo } from './session.js';
 
 /**
@@ -40,7 +40,7 @@ export async function runWrapper(argv: string[], io: CliIo, spawn: Spawner = spa
   const split = argv.indexOf('--');
   if (split < 0 || split === argv.length - 1) throw new UsageError('run needs the renewal command after --, e.g. preflight run -- certbot -q renew');
   // Only due lineages are checked: asking every authoritative server is always worth it here.
-  const parsed = parseCheckOptions(argv.slice(0, split));
+  const parsed = parseWithSiteDefaults(argv.slice(0, split), io.env);
   const options = { ...parsed, authoritative: parsed.authoritative ?? true };
   if (options.domains.length > 0 || options.all || options.certNames.length > 0) {
     throw new UsageError('run checks what COMMAND renews; -d, --all and --cert-name do not apply');
@@ -123,21 +123,28 @@ export type Spawner = (command: string[], env: NodeJS.ProcessEnv) => Promise<num
  */
 export async function spawnInherit(command: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const group = !process.stdin.isTTY;
-  const child: ResultPromise = execa(command[0]!, command.slice(1), { stdio: 'inherit', reject: false, env, extendEnv: false, detached: group });
+  let child: ResultPromise | null = null;
   let forwarded: NodeJS.Signals | null = null;
-  const forward = (signal: NodeJS.Signals) => () => {
-    forwarded = signal;
+  const send = (signal: NodeJS.Signals): void => {
     try {
-      if (group && child.pid !== undefined) process.kill(-child.pid, signal);
-      else child.kill(signal);
+      if (group && child?.pid !== undefined) process.kill(-child.pid, signal);
+      else child?.kill(signal);
     } catch {
       // already gone
     }
   };
+  // Listening before the command starts: a signal in between is forwarded once it has.
+  const forward = (signal: NodeJS.Signals) => () => {
+    forwarded = signal;
+    send(signal);
+  };
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const).map((s) => [s, forward(s)] as const);
   for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
-    const result = await child;
+    const started: ResultPromise = execa(command[0]!, command.slice(1), { stdio: 'inherit', reject: false, env, extendEnv: false, detached: group });
+    child = started;
+    if (forwarded) send(forwarded);
+    const result = await started;
     // Interrupted: say so (128+N), even when the command caught the signal and exited its own way.
     const signal = forwarded ?? (result.signal as NodeJS.Signals | undefined);
     if (signal) return 128 + (os.constants.signals[signal] ?? 0);

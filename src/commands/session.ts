@@ -41,7 +41,7 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
   const selection = given ?? (await selectLineages(options, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() }));
   const errors: SourceError[] = [...selection.errors];
   const notices: string[] = [];
-  const caResolver = new CaResolver({ identityOverride: options.caaIdentities, now: io.now(), directoryTimeoutMs: 5000 });
+  const caResolver = new CaResolver({ identityOverride: options.caaIdentities, identitiesByCa: options.caIdentitiesByCa, now: io.now(), directoryTimeoutMs: 5000 });
   let resolver: Resolver | null = null;
   let pool: UdpPool | null = null;
   let authority: AuthoritativeView | null = null;
