@@ -232,7 +232,7 @@ function caView(ca: ResolvedCa): CaView {
 /** A name that was not evaluated (an IP; a bad name, unknown CA or no resolver), with the reason. */
 function unevaluated(name: string, status: Status, reason: string): NameReport {
   return {
-    name, unicode: null, wildcard: name.startsWith('*.'), status, reason, fix: null, foundAt: null,
+    name, unicode: null, wildcard: name.startsWith('*.'), status, reason, fix: null, fixSteps: [], reproduce: null, foundAt: null,
     cnameChain: [], records: [], recordNotes: [], findings: [], caProblem: null, challenge: null, lookups: [],
     judgedFrom: null, servers: [],
   };

@@ -99,7 +99,7 @@ describe.skipIf(!available)('certbot lineages made by the real certbot', () => {
     it('gives the verdicts the CAA requires', () => {
       expect(lineage(doc, 'alone').status).toBe('pass'); // accounturi = its own account
       expect(lineage(doc, 'second').status).toBe('fail'); // accounturi of the other account
-      expect(lineage(doc, 'second').names[0]!.reason).toMatch(/accounturi=.* but this renewal uses account/);
+      expect(lineage(doc, 'second').names[0]!.reason).toMatch(/accounturi=.*": its accounturi names another account; this renewal uses https:/);
       expect(lineage(doc, 'w.example.test').status).toBe('pass'); // manual dns-01 under validationmethods=dns-01
       expect(lineage(doc, 'web').names.map((n) => n.status)).toEqual(['fail', 'fail']); // webroot is http-01
       expect(doc.status).toBe('fail');

@@ -123,7 +123,9 @@ describe('the built command', () => {
     expect((JSON.parse(pass.stdout) as JsonDocument).status).toBe('pass');
     const fail = await execa('node', [bin, '-d', 'no.test', '--resolver', dns.arg], { reject: false });
     expect(fail.exitCode).toBe(1);
-    expect(fail.stdout).toContain('While processing CAA for no.test: CAA record for no.test prevents issuance');
+    expect(fail.stdout).toMatch(/check: dig no\.test CAA\n[\s\S]*The CA would refuse these renewals:\n  names given with -d: no\.test\n/);
+    const verbose = await execa('node', [bin, '-d', 'no.test', '--resolver', dns.arg, '-v'], { reject: false });
+    expect(verbose.stdout).toMatch(/While processing CAA for no\.test: CAA record for\s+no\.test prevents issuance/);
     const usage = await execa('node', [bin, '--nope'], { reject: false });
     expect(usage.exitCode).toBe(64);
   });

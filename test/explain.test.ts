@@ -8,7 +8,7 @@ import { bytesToText } from '../src/caa/zone.js';
 import { caa } from '../src/demo/dns-server.js';
 import type { CaaLookup } from '../src/dns/lookup.js';
 import { explainName } from '../src/explain/explain.js';
-import { proposeFix } from '../src/explain/fix.js';
+import { fixText, proposeFix } from '../src/explain/fix.js';
 import { judgeIssuer } from '../src/explain/issuer.js';
 import type { CaView, ContextView } from '../src/explain/types.js';
 
@@ -82,7 +82,8 @@ describe('proposeFix: every proposal passes when applied', () => {
   ])('%s', (_, name, records, context, shape) => {
     const e = evaluated(name, records, LE, context);
     expect(e.outcome).toBe('refuse');
-    const fix = proposeFix(e, name.startsWith('*.'), LE, context);
+    const steps = proposeFix(e, name.startsWith('*.'), LE, context);
+    const fix = steps && fixText(steps);
     expect(fix).toMatch(shape);
     const after = evaluated(name, applied(records, fix!), LE, context);
     expect(after.outcome).toBe('allow');

@@ -7,9 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDemoWorld } from '../demo/world.js';
 import { parseCheckOptions, UsageError } from './options.js';
+import { wrapped } from '../report/terminal.js';
 import { emitReport, executeCheck, type CliIo } from './session.js';
 import {
-  ACME_CA_CONFS, ACME_CERTS, CERTBOT_LINEAGES, certbotRenewalConf, DEMO_ACCOUNT_ID, DEMO_ACCOUNT_URI,
+  ACME_CA_CONFS, ACME_CERTS, CERTBOT_LINEAGES, certbotRenewalConf, DEMO_ACCOUNT_ID, DEMO_ACCOUNT_URI, DEMO_NOW,
 } from '../demo/sample.js';
 
 /** Write the sample certbot config dir and acme.sh home under root. */
@@ -76,15 +77,20 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
       const servers = options.authoritative
         ? `and the zones' own nameservers (in-process too, on 127.53.0.0/16 port ${world.authorityPort})`
         : '(the zones\' own nameservers are not part of this run)';
-      io.stdout.write(
-        'preflight demo — a bundled certbot config dir and acme.sh home, checked against an in-process\n' +
-          `resolver (${dns.arg}) ${servers}. Nothing leaves this machine.\n\n`,
-      );
+      const banner =
+        `a bundled certbot config dir and acme.sh home, as of ${DEMO_NOW.toISOString().slice(0, 10)}, checked against an in-process ` +
+        `resolver (${dns.arg}) ${servers}. Nothing leaves this machine.`;
+      io.stdout.write(`${wrapped('preflight demo —', banner, 0).join('\n')}\n\n`);
     }
-    const report = await executeCheck(options, { ...io, env: {} });
-    await emitReport(report, options, io);
+    // The sample's certificates and due dates are fixed: so is the demo's clock.
+    const demoIo = { ...io, now: () => DEMO_NOW };
+    const report = await executeCheck(options, { ...demoIo, env: {} });
+    await emitReport(report, options, demoIo);
     if (!options.json) {
-      io.stdout.write('\nA real run exits 1 when a name fails (0 pass/warn, 2 error). Try: preflight -d your.domain\n');
+      const next =
+        'A real run exits 1 when a name fails (0 pass or warn, 2 error). Next: `node dist/cli.js -d your.domain` ' +
+        'from this checkout, or `sudo ./install.sh` and then `preflight`.';
+      io.stdout.write(`\n${wrapped('', next, 0).join('\n')}\n`);
     }
     return 0;
   } finally {

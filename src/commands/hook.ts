@@ -44,7 +44,9 @@ async function runHook(argv: string[], io: CliIo): Promise<number> {
   if (io.env[CHECKED_ENV]) return 0;
   const stateDir = defaultStatusDir(io.env);
   // A hook checks what is due now: always worth asking every authoritative server.
-  const options: CheckOptions = { ...parsed, syslog: true, authoritative: parsed.authoritative ?? true };
+  // Silent on pass (acme.sh's cron mails whatever a hook prints): only failures and errors are
+  // printed, everything goes to syslog and the status file; -v shows all.
+  const options: CheckOptions = { ...parsed, syslog: true, authoritative: parsed.authoritative ?? true, quiet: !parsed.verbose };
 
   if (client === 'certbot') {
     // certbot runs pre-hooks only when a lineage is due, and tells them nothing else: check the due ones.

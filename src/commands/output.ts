@@ -6,7 +6,8 @@ import { AtomicFile } from '../fsutil.js';
 import { jsonPieces } from '../report/json.js';
 import { renderMetrics } from '../report/metrics.js';
 import { logToSyslog } from '../report/syslog.js';
-import { textPieces } from '../report/text.js';
+import { terminalStyle, type TextOptions } from '../report/terminal.js';
+import { quietShows, textPieces } from '../report/text.js';
 import { DEFAULT_CONFIG_DIR } from '../sources/select.js';
 import type { SourceError } from '../vocabulary.js';
 import { VERSION } from '../version.js';
@@ -38,7 +39,7 @@ export async function emitReport(report: FullReport, options: CheckOptions, io: 
 
 /**
  * Start writing a report: the JSON document or the text report on `stream` (with -q, only the
- * lineages that do not pass, and nothing at all when everything passes), the status file as it
+ * lineages that fail or error, and nothing at all otherwise), the status file as it
  * goes; the metrics file and syslog at the end. A file that cannot be written is reported and
  * added to the run's errors (`what.errors`, the report's own list), never fatal.
  */
@@ -50,8 +51,8 @@ export async function openReport(
 ): Promise<ReportSink> {
   const out = io[stream];
   const meta = { version: VERSION, checkedAt: io.now() };
-  const noColor = Boolean(io.env.NO_COLOR); // no-color.org: any non-empty value
-  const text = { color: (options.color ?? Boolean(out.isTTY)) && !noColor, verbose: options.verbose };
+  const style = terminalStyle(io.env, Boolean(out.isTTY), options.color);
+  const text: TextOptions = { ...style, verbose: options.verbose, quiet: options.quiet, now: meta.checkedAt };
   // A file that cannot be written is said at once, and counts as an error of the run (exit 2).
   const cannot = (file: string, err: unknown): void => {
     const message = `cannot write: ${(err as Error).message}`;
@@ -76,7 +77,7 @@ export async function openReport(
   return {
     async lineage(l) {
       if (options.json) await writeAll(out, jsonPieces.lineage(l, first));
-      else if (!options.quiet || l.status !== 'pass') {
+      else if (!options.quiet || quietShows(l.status)) {
         if (!started) await writeAll(out, textPieces.head(what, text));
         started = true;
         await writeAll(out, textPieces.lineage(l, text));

@@ -33,6 +33,9 @@ hKtPly22oS5PZiCpLYcTzd0bQs2+AiBXC4YKeCLFJICZGLwIqTR5/XpF4lt/czAb
 -----END CERTIFICATE-----
 `;
 
+/** The demo's clock: its certificates expire 2026-11-30 and are due from 2026-10-31. */
+export const DEMO_NOW = new Date('2026-11-25T12:00:00Z');
+
 export const DEMO_ACCOUNT_ID = '6b1f8fd7c1e1d9a03c4bd0ed2a8b5f10';
 export const DEMO_ACCOUNT_URI = 'https://acme-v02.api.letsencrypt.org/acme/acct/2222';
 

@@ -3,20 +3,20 @@
 import { evaluateCaa, type CandidateAssessment, type Evaluation, type RecordAssessment, type RrsetEvaluation } from '../caa/evaluate.js';
 import { lookupProblem, refusalProblem } from '../caa/messages.js';
 import type { CheckName } from '../caa/name.js';
-import { bytesToText, recordText } from '../caa/zone.js';
+import { bytesToText, recordText, zoneLine } from '../caa/zone.js';
 import type { CaaLookup } from '../dns/lookup.js';
 import type { AliasHop } from '../dns/wire.js';
 import type { Status } from '../vocabulary.js';
 import * as finding from './findings.js';
-import { proposeFix, recordOwner } from './fix.js';
+import { fixText, proposeFix, recordOwner, type FixStep } from './fix.js';
 import { judgeRecord, unreachable, type JudgedRecord } from './records.js';
-import type { CaView, ContextView, Finding, LookupLine, NameReport } from './types.js';
+import type { CaView, ContextView, Finding, FixLine, LookupLine, NameReport } from './types.js';
 
 /** Explain one name's evaluation. */
 export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView, context: ContextView): NameReport {
   const base: NameReport = {
     name: name.identifier, unicode: name.unicode, wildcard: name.wildcard,
-    status: 'pass', reason: '', fix: null, foundAt: null, cnameChain: [], records: [], recordNotes: [],
+    status: 'pass', reason: '', fix: null, fixSteps: [], reproduce: null, foundAt: null, cnameChain: [], records: [], recordNotes: [],
     findings: [], caProblem: null, challenge: context.method, lookups: evaluation.levels.map(describeLookup),
     judgedFrom: 'resolver', servers: [],
   };
@@ -30,8 +30,10 @@ export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView,
           findings: [finding.localLookupError()],
         };
       }
+      const dnssec = failed.ede !== null && failed.ede.code >= 1 && failed.ede.code <= 12;
       return {
         ...base, status: 'fail', caProblem: lookupProblem(name.identifier, failed), cnameChain: failed.chain,
+        reproduce: `dig ${failed.name} CAA${dnssec ? ' +dnssec' : ''}`,
         reason: `CAA lookup for ${failed.name} fails (${failed.detail}); the CA refuses when any lookup up to the relevant RRset fails`,
         findings: [finding.lookupFailure(failed, evaluation.levels)],
       };
@@ -86,15 +88,40 @@ function explainRrset(base: NameReport, name: CheckName, evaluation: RrsetEvalua
         evaluation.why === 'critical-unknown'
           ? `${at} has a critical property the CA does not know (${criticalTags(evaluation.assessments)}): it refuses every certificate`
           : `${at} does not authorize ${identityList(ca)}: ${mainProblem(judged)}`;
+      findings.push(...clientAlternatives(evaluation.assessments, context));
+      const steps = proposeFix(evaluation, name.wildcard, ca, context) ?? [];
       return {
         ...common, status: 'fail', reason, findings,
-        fix: proposeFix(evaluation, name.wildcard, ca, context),
+        fix: steps.length > 0 ? fixText(steps) : null,
+        fixSteps: steps.map(fixLine),
+        reproduce: `dig ${foundAt} CAA`,
         caProblem: refusalProblem(name.identifier, foundAt),
       };
     }
     default:
       return unreachable(evaluation);
   }
+}
+
+/** A fix step as reports show it: decoded value, exact zone lines. */
+function fixLine(step: FixStep): FixLine {
+  return {
+    action: step.action, owner: step.owner, flags: step.record.flags, tag: bytesToText(step.record.tag), value: bytesToText(step.record.value),
+    text: zoneLine(step.owner, step.record), replaces: step.replaces && zoneLine(step.owner, step.replaces), why: step.why,
+  };
+}
+
+/**
+ * A well-formed record for this CA that restricts the method or the account looks deliberate:
+ * besides widening it, the renewal can be changed to meet it (docs/cas-and-failures.md §3.7).
+ */
+function clientAlternatives(assessments: RecordAssessment[], context: ContextView): Finding[] {
+  for (const a of assessments) {
+    if (a.role !== 'candidate' || a.check.step !== 'parameters' || a.verdict !== 'fail') continue;
+    if (a.check.method.result === 'mismatch' && context.method !== null) return [finding.renewWithAllowedMethod(a.check.method.listed, context.method)];
+    if (a.check.account.result === 'mismatch') return [finding.renewWithNamedAccount(a.check.account.values[0] ?? '')];
+  }
+  return [];
 }
 
 /** Production CAs that a well-formed candidate record of the set authorizes instead. */

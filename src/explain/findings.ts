@@ -26,6 +26,8 @@ export type FindingCode =
   | 'mixed-case-parameter'
   | 'unknown-method-name'
   | 'rfc8657-not-enforced-yet'
+  | 'renew-with-allowed-method'
+  | 'renew-with-named-account'
   // The zone's servers and our resolver (src/explain/server-findings.ts):
   | `server-${ServerFault}`
   | 'server-stale'
@@ -154,5 +156,27 @@ export function rfc8657NotEnforcedYet(record: string, reasons: string, ca: strin
   return {
     level: 'warn', code: 'rfc8657-not-enforced-yet',
     message: `${record}: ${reasons}. ${ca} does not enforce accounturi/validationmethods yet; from 2027-03-15 (CA/B Forum ballot SC-098) every CA must, and this record will then refuse`,
+  };
+}
+
+/** validationmethods looks deliberate: renew with a method it allows instead of widening it. */
+export function renewWithAllowedMethod(listed: string[], used: string): Finding {
+  const how: Record<string, string> = {
+    'dns-01': 'certbot: a DNS plugin (certbot renew --cert-name NAME --dns-<provider>); acme.sh: --dns dns_<provider>',
+    'http-01': 'certbot: --webroot or --standalone; acme.sh: --webroot DIR or --standalone',
+    'tls-alpn-01': 'acme.sh: --alpn (certbot has no tls-alpn-01)',
+  };
+  const target = listed.find((m) => how[m] !== undefined) ?? listed[0] ?? used;
+  return {
+    level: 'info', code: 'renew-with-allowed-method',
+    message: `or keep the record and renew over ${target} instead of ${used} (${how[target] ?? 'a method the record lists'})`,
+  };
+}
+
+/** accounturi looks deliberate: renew with the account it names instead of adding this one. */
+export function renewWithNamedAccount(recordUri: string): Finding {
+  return {
+    level: 'info', code: 'renew-with-named-account',
+    message: `or keep the record and renew with the account it names, ${recordUri} (certbot: the account = line in [renewalparams] of the renewal conf; acme.sh: that account's key in ca/<server>/)`,
   };
 }

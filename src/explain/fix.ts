@@ -1,5 +1,5 @@
-// Zone lines that make the CA authorize a refused request: clear a critical flag, repair the
-// record that was meant for this CA, or add one. Every proposal is re-evaluated with the same
+// The zone changes that make the CA authorize a refused request: clear a critical flag, repair
+// the record that was meant for this CA, or add one. Every proposal is re-evaluated with the same
 // rules (src/caa/evaluate.ts) and offered only when it passes, so a fix line is never a guess.
 import { acceptedAccountUris, asciiLower, evaluateCaa, type RrsetEvaluation } from '../caa/evaluate.js';
 import { zoneLine } from '../caa/zone.js';
@@ -13,25 +13,37 @@ export function recordOwner(evaluation: RrsetEvaluation): string {
   return evaluation.relevant.records[0]?.owner.toLowerCase() ?? evaluation.relevant.name;
 }
 
-/** Zone lines (with `; replace:` / `; add` comments) that make this request pass, or null. */
-export function proposeFix(evaluation: RrsetEvaluation, wildcard: boolean, ca: CaView, context: ContextView): string | null {
+/** One change to the zone: what to publish, what it replaces, and why in a few words. */
+export interface FixStep {
+  action: 'add' | 'replace';
+  owner: string;
+  record: CaaRecord;
+  /** replace: the record to take out. */
+  replaces: CaaRecord | null;
+  /** Why: 'critical' (the flag cleared; removing the record works too), 'other-account' (the
+   * record for the account it names is kept), or null. */
+  why: 'critical' | 'other-account' | null;
+}
+
+/** The steps that make this request pass (each set re-evaluated), or null when none does. */
+export function proposeFix(evaluation: RrsetEvaluation, wildcard: boolean, ca: CaView, context: ContextView): FixStep[] | null {
   const relevant = evaluation.relevant;
   const owner = recordOwner(evaluation);
   const identity = ca.policy.identities[0];
   if (identity === undefined) return null;
-  const lines: string[] = [];
+  const steps: FixStep[] = [];
   let records: OwnedCaaRecord[] = relevant.records.map((r) => ({ ...r }));
 
   // Rule 8 first: critical unknown properties block everything else.
   for (const a of evaluation.assessments) {
     if (a.role !== 'critical-unknown') continue;
     const cleared = { ...a.record, flags: a.record.flags & ~CRITICAL_FLAG_BITS };
-    lines.push(`; remove, or clear the critical flag of:  ${zoneLine(owner, a.record)}`, zoneLine(owner, cleared));
+    steps.push({ action: 'replace', owner, record: strip(cleared), replaces: strip(a.record), why: 'critical' });
     records = replaceRecord(records, a.record, cleared);
   }
   const passes = (candidate: OwnedCaaRecord[]): boolean =>
     evaluateCaa([{ ...relevant, records: candidate }], wildcard, ca.policy, context).outcome === 'allow';
-  if (passes(records)) return lines.join('\n');
+  if (passes(records)) return steps;
 
   // Repair the candidate that came closest, if it was meant for this CA.
   for (const a of evaluation.assessments) {
@@ -41,16 +53,35 @@ export function proposeFix(evaluation: RrsetEvaluation, wildcard: boolean, ca: C
     const fixed = { ...a.record, flags: a.record.flags & ~CRITICAL_FLAG_BITS, value: repaired.value };
     const next = repaired.add ? [...records, fixed] : replaceRecord(records, a.record, fixed);
     if (passes(next)) {
-      if (repaired.add) lines.push(`; add (keeps ${zoneLine(owner, a.record)} for the account it names)`);
-      else lines.push(`; replace:  ${zoneLine(owner, a.record)}`);
-      lines.push(zoneLine(owner, fixed));
-      return lines.join('\n');
+      steps.push(
+        repaired.add
+          ? { action: 'add', owner, record: strip(fixed), replaces: strip(a.record), why: 'other-account' }
+          : { action: 'replace', owner, record: strip(fixed), replaces: strip(a.record), why: null },
+      );
+      return steps;
     }
   }
   const added = { owner, flags: 0, tag: evaluation.list, value: identity };
-  if (!passes([...records, added])) return lines.length > 0 ? lines.join('\n') : null;
-  lines.push(zoneLine(owner, added));
-  return lines.join('\n');
+  if (!passes([...records, added])) return steps.length > 0 ? steps : null;
+  steps.push({ action: 'add', owner, record: strip(added), replaces: null, why: null });
+  return steps;
+}
+
+/** The contract's `fix` text: zone lines with `; replace:` / `; add` comments (README "JSON"). */
+export function fixText(steps: FixStep[]): string {
+  return steps
+    .flatMap((s) => {
+      const line = zoneLine(s.owner, s.record);
+      if (s.why === 'critical') return [`; remove, or clear the critical flag of:  ${zoneLine(s.owner, s.replaces!)}`, line];
+      if (s.why === 'other-account') return [`; add (keeps ${zoneLine(s.owner, s.replaces!)} for the account it names)`, line];
+      if (s.action === 'replace') return [`; replace:  ${zoneLine(s.owner, s.replaces!)}`, line];
+      return [line];
+    })
+    .join('\n');
+}
+
+function strip(record: CaaRecord): CaaRecord {
+  return { flags: record.flags, tag: record.tag, value: record.value };
 }
 
 /** The set with the first record equal to `target` (flags, tag, value) replaced. */

@@ -36,10 +36,21 @@ export function judgeIssuer(issuer: string, ca: CaView): IssuerVerdict {
     return { nearMiss: true, code, text: `issuer ${shown} ${problems.join(' and ')}; write "${meant}"`, meant };
   }
   const production = ca.catalog.filter((x) => !x.staging);
-  const owners = production.filter((x) => x.caaIdentities.includes(asciiLower(bare)));
+  const owners = production.filter((x) => x.caaIdentities.includes(issuer));
   if (owners.length > 0) {
     const names = [...new Set(owners.map((o) => o.displayName))].join(' / ');
     return { nearMiss: false, code: 'other-ca', text: `authorizes ${names}, not ${ca.displayName}`, meant: null };
+  }
+  // Another CA's identity, misspelt the same ways: it authorizes nobody, that CA included.
+  const named = production.filter((x) => x.caaIdentities.includes(simple));
+  if (named.length > 0) {
+    const names = [...new Set(named.map((o) => o.displayName))].join(' / ');
+    const why = bare !== issuer ? 'has a trailing dot' : asciiLower(bare) !== bare ? 'differs in case' : 'has extra characters';
+    return {
+      nearMiss: false, code: 'other-issuer',
+      text: `issuer ${shown} ${why}, so it authorizes no CA at all (it names ${names}; ${ca.displayName} needs ${ids.map((i) => `"${i}"`).join(' or ')})`,
+      meant: null,
+    };
   }
   const brandCa = production.find((x) => x.brand?.test(bytesToText(issuer)));
   const identity = brandCa?.caaIdentities[0];

@@ -142,7 +142,8 @@ function methodReasons(method: MethodCheck, context: ContextView): string[] {
 /** An accounturi for another account; says so when it is the staging/production mix-up. */
 function accountMismatchText(recordUri: string, context: ContextView, ca: CaView): string {
   const ours = context.accountUri ?? '?';
-  const text = `accounturi=${recordUri} but this renewal uses account ${ours}${context.accountSource ? ` (from ${context.accountSource})` : ''}`;
+  // Where the account came from is said once, with the lineage (README "Reading the report").
+  const text = `its accounturi names another account; this renewal uses ${ours}`;
   const recordCa = ca.catalog.find((x) => x.accountUriPrefixes.some((p) => recordUri.startsWith(p)));
   const sameIdentity = recordCa?.caaIdentities.some((i) => ca.policy.identities.includes(i)) ?? false;
   if (!recordCa || recordCa.staging === ca.staging || !sameIdentity) return text;

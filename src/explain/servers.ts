@@ -109,7 +109,11 @@ function escalation(name: CheckName, report: NameReport, first: Finding, deviati
         ? refusalProblem(name.identifier, evaluation.relevant.name)
         : report.caProblem;
   const who = first.server ? `${first.server.name} (${first.server.address})` : 'one of the nameservers';
-  return { reason: `nameserver ${who} would make the CA refuse (see below); the others: ${report.reason}`, caProblem };
+  const asked = d ? d.server.name : name.base;
+  const reproduce = first.server
+    ? `dig @${first.server.address} ${asked} CAA +norecurse${first.server.transport === 'tcp' ? ' +tcp' : ''}`
+    : report.reproduce;
+  return { reason: `nameserver ${who} would make the CA refuse (see below); the others: ${report.reason}`, caProblem, reproduce };
 }
 
 /** The deviations, one per server and answer: the same answer over UDP and TCP, or at several levels, is said once. */

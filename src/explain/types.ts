@@ -61,6 +61,22 @@ export interface LookupLine {
   detail: string | null;
 }
 
+/** One change that makes a refused name pass (the structured form of `fix`). */
+export interface FixLine {
+  action: 'add' | 'replace';
+  /** Where the record goes (the alias target when the records are served there). */
+  owner: string;
+  flags: number;
+  tag: string;
+  /** Decoded for display; `text` is the exact zone-file line. */
+  value: string;
+  text: string;
+  /** replace, and an add that keeps another account's record: that record's zone line. */
+  replaces: string | null;
+  /** critical: the flag is cleared (removing the record works too); other-account: the record for the account it names stays. */
+  why: 'critical' | 'other-account' | null;
+}
+
 /** The per-name result, as reported in text and JSON. */
 export interface NameReport {
   name: string;
@@ -69,6 +85,10 @@ export interface NameReport {
   status: Status;
   reason: string;
   fix: string | null;
+  /** The same fix, step by step (add / replace), for reports and provider web forms. */
+  fixSteps: FixLine[];
+  /** A dig command that shows the failure from here (fail only). */
+  reproduce: string | null;
   foundAt: string | null;
   /** Alias hops that led from foundAt to the records. */
   cnameChain: AliasHop[];

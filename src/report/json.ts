@@ -10,7 +10,7 @@ export const JSON_SCHEMA_VERSION = 1;
 /** One name in the document. */
 export type JsonName = Pick<
   NameReport,
-  | 'name' | 'status' | 'reason' | 'fix' | 'foundAt' | 'records' | 'unicode' | 'wildcard' | 'challenge'
+  | 'name' | 'status' | 'reason' | 'fix' | 'fixSteps' | 'reproduce' | 'foundAt' | 'records' | 'unicode' | 'wildcard' | 'challenge'
   | 'cnameChain' | 'caProblem' | 'findings' | 'recordNotes' | 'lookups' | 'judgedFrom' | 'servers'
 >;
 
@@ -66,6 +66,8 @@ export function lineageDocument(l: LineageReport): JsonLineage {
       status: n.status,
       reason: n.reason,
       fix: n.fix,
+      fixSteps: n.fixSteps,
+      reproduce: n.reproduce,
       foundAt: n.foundAt,
       records: n.records,
       unicode: n.unicode,

@@ -106,10 +106,11 @@ function lineageOf(names: LineageReport['names'], extra: Partial<LineageReport> 
 /** The text and JSON reports of `lineages` print nothing a terminal would act on, and the JSON parses. */
 function assertSafeReports(lineages: LineageReport[]): void {
   const report: FullReport = { status: 'pass', lineages, errors: [], notices: [] };
-  for (const verbose of [false, true]) {
-    const text = renderText(report, { color: false, verbose });
+  for (const [verbose, ascii] of [[false, false], [true, false], [false, true]]) {
+    const text = renderText(report, { color: false, verbose: verbose!, ascii: ascii!, quiet: false, now: NOW });
     const bad = UNSAFE.exec(text);
     if (bad) throw new Error(`unsafe character U+${bad[0].codePointAt(0)!.toString(16)} printed in the text report`);
+    if (ascii && /[^\x00-\x7f]/.test(text)) throw new Error('a non-ASCII character in the ASCII report');
   }
   const json = renderJson(report, { version: 'fuzz', checkedAt: NOW });
   if (/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(json)) throw new Error('unsafe character left raw in the JSON report');
