@@ -52,6 +52,8 @@ export interface Report {
   errors: SourceError[];
   /** Things about the whole run worth saying once (how the DNS was judged). */
   notices: string[];
+  /** Seconds the check took, when the session measured it (for metrics). */
+  durationSeconds?: number;
 }
 
 /** The whole run's result with every lineage's full report. */

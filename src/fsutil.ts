@@ -15,13 +15,27 @@ export const MAX_READ_BYTES = 1 << 20;
  * so a FIFO or device named like a conf is refused at once instead of waited on forever.
  */
 export function readSmallFileSync(file: string, limit = MAX_READ_BYTES): Buffer {
+  return readRegularSync(file, limit, false);
+}
+
+/**
+ * The first `limit` bytes of a regular file (all of a shorter one): for reading back a value
+ * near the top of a file of ours that may have grown large. Refuses what readSmallFileSync does,
+ * except size.
+ */
+export function readFileHeadSync(file: string, limit: number): Buffer {
+  return readRegularSync(file, limit, true);
+}
+
+/** Read a regular file opened non-blocking: at most `limit` bytes; a longer file is an error unless `truncate`. */
+function readRegularSync(file: string, limit: number, truncate: boolean): Buffer {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const info = fstatSync(fd);
     if (info.isDirectory()) throw new Error('is a directory');
     if (!info.isFile()) throw new Error('not a regular file (a FIFO, socket or device)');
-    if (info.size > limit) throw new Error(`too large (${info.size} bytes; a configuration file is at most ${limit})`);
-    const buffer = Buffer.alloc(info.size);
+    if (info.size > limit && !truncate) throw new Error(`too large (${info.size} bytes; a configuration file is at most ${limit})`);
+    const buffer = Buffer.alloc(Math.min(info.size, limit));
     let read = 0;
     while (read < buffer.length) {
       const n = readSync(fd, buffer, read, buffer.length - read, read);

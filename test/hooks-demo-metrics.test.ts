@@ -1,14 +1,13 @@
 // The acme.sh and certbot pre-hooks (exit codes, status files), `preflight demo` (offline,
-// every seed case, nothing left behind), and the node_exporter metrics file.
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+// every seed case, nothing left behind), and output files that cannot be written (the metrics
+// file itself: metrics.test.ts).
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../src/check.js';
 import { writeDemoSample } from '../src/commands/demo.js';
-import { renderMetrics } from '../src/report/metrics.js';
 import { startBlackhole, startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
 import type { JsonDocument } from '../src/report/json.js';
@@ -155,20 +154,7 @@ describe('preflight demo', () => {
   });
 });
 
-describe('metrics', () => {
-  it('writes a node_exporter textfile atomically with per-name and per-lineage status', async () => {
-    const file = path.join(dir, 'metrics', 'caa.prom');
-    await mkdir(path.dirname(file));
-    const result = await runCli(['--config-dir', sample.configDir, '--acme-home', path.join(dir, 'none'), '--resolver', dns.arg, '--format', 'prometheus', '--metrics-file', file], { now: NOW });
-    expect(result.stdout).toMatch(/caa-preflight:/);
-    const text = await readFile(file, 'utf8');
-    const conf = (name: string) => path.join(sample.configDir, 'renewal', `${name}.conf`);
-    expect(text).toContain(`caa_preflight_name_status{source="certbot",lineage="api.example.org",conf="${conf('api.example.org')}",name="api.example.org",status="fail"} 3`);
-    expect(text).toContain(`caa_preflight_name_status{source="certbot",lineage="example.com",conf="${conf('example.com')}",name="www.example.com",status="pass"} 0`);
-    expect(text).toContain(`caa_preflight_lineage_status{source="certbot",lineage="example.com",conf="${conf('example.com')}",due="true",status="pass"} 0`);
-    expect(text).toContain(`caa_preflight_last_run_timestamp_seconds ${NOW.getTime() / 1000}`);
-    expect((await readdir(path.dirname(file))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
+describe('output files', () => {
   it('an output file that cannot be written is an error of the run (exit 2), and no directory is made up', async () => {
     const missing = path.join(dir, 'no-such-dir', 'caa.prom');
     const notADir = path.join(dir, 'a-file');
@@ -185,18 +171,5 @@ describe('metrics', () => {
     expect(doc.errors).toEqual([{ source: 'output', path: missing, message: 'cannot write: no such directory: ' + path.dirname(missing) }]);
     expect(doc.lineages[0]?.status).toBe('pass');
     expect(doc.status).toBe('error'); // the run's status counts its errors, as the exit code does
-  });
-  it('keeps acme.sh RSA and ECC certificates of one name apart (no duplicate series)', () => {
-    const lineage = (conf: string) => ({ source: 'acme.sh', name: 'x.example', confPath: conf, due: true, status: 'pass', names: [{ name: 'x.example', status: 'pass' }] });
-    const report = { status: 'pass', errors: [], lineages: [lineage('/a/x.example/x.example.conf'), lineage('/a/x.example_ecc/x.example.conf')] } as unknown as Report;
-    const series = renderMetrics(report, NOW).split('\n').filter((l) => l.startsWith('caa_preflight_')).map((l) => l.replace(/ \S+$/, ''));
-    expect(new Set(series).size).toBe(series.length);
-  });
-  it('escapes label values', () => {
-    const report = {
-      status: 'warn', errors: [],
-      lineages: [{ source: 'acme.sh', name: 'we"ird\\name\n', due: null, status: 'warn', names: [{ name: 'a.example', status: 'warn' }] }],
-    } as unknown as Report;
-    expect(renderMetrics(report, NOW)).toContain('lineage="we\\"ird\\\\name\\n"');
   });
 });

@@ -2,9 +2,9 @@
 // and syslog. A report can be written as the check goes (a sink fed lineage by lineage) or at
 // once from a full report; both write the same bytes.
 import type { FullReport, LineageReport, Report } from '../check.js';
-import { AtomicFile } from '../fsutil.js';
+import { AtomicFile, writeFileAtomic } from '../fsutil.js';
 import { jsonPieces } from '../report/json.js';
-import { renderMetrics } from '../report/metrics.js';
+import { lastSuccessIn, renderMetrics, type WrapperOutcome } from '../report/metrics.js';
 import { logToSyslog } from '../report/syslog.js';
 import { terminalStyle, type TextOptions } from '../report/terminal.js';
 import { quietShows, textPieces } from '../report/text.js';
@@ -53,12 +53,7 @@ export async function openReport(
   const meta = { version: VERSION, checkedAt: io.now() };
   const style = terminalStyle(io.env, Boolean(out.isTTY), options.color);
   const text: TextOptions = { ...style, verbose: options.verbose, quiet: options.quiet, now: meta.checkedAt };
-  // A file that cannot be written is said at once, and counts as an error of the run (exit 2).
-  const cannot = (file: string, err: unknown): void => {
-    const message = `cannot write: ${(err as Error).message}`;
-    io.stderr.write(`preflight: ${file}: ${message}\n`);
-    what.errors.push({ source: 'output', path: file, message });
-  };
+  const cannot = (file: string, err: unknown): void => cannotWrite(io, what.errors, file, err);
   let status: AtomicFile | null = null;
   if (options.statusFile !== null) {
     try {
@@ -105,18 +100,31 @@ export async function openReport(
           cannot(options.statusFile, err);
         }
       }
-      if (options.metricsFile !== null) {
-        try {
-          const metrics = await AtomicFile.open(options.metricsFile);
-          await metrics.write(renderMetrics(report, meta.checkedAt));
-          await metrics.commit();
-        } catch (err) {
-          cannot(options.metricsFile, err);
-        }
-      }
+      await writeMetrics(report, options, io);
       if (options.syslog) await logToSyslog(report);
     },
   };
+}
+
+/**
+ * Write the metrics file the options name, if any, atomically. `preflight run` writes it itself,
+ * once its command has finished, with what it decided (`wrapper`).
+ */
+export async function writeMetrics(report: Report, options: CheckOptions, io: CliIo, wrapper?: WrapperOutcome): Promise<void> {
+  const file = options.metricsFile;
+  if (file === null) return;
+  try {
+    await writeFileAtomic(file, renderMetrics(report, { writtenAt: io.now(), previousSuccess: lastSuccessIn(file), wrapper }));
+  } catch (err) {
+    cannotWrite(io, report.errors, file, err);
+  }
+}
+
+/** A file that cannot be written is said at once, and counts as an error of the run (exit 2). */
+function cannotWrite(io: CliIo, errors: SourceError[], file: string, err: unknown): void {
+  const message = `cannot write: ${(err as Error).message}`;
+  io.stderr.write(`preflight: ${file}: ${message}\n`);
+  errors.push({ source: 'output', path: file, message });
 }
 
 /**

@@ -12,6 +12,7 @@ import { certbotCommand } from '../sources/certbot-command.js';
 import { selectLineages } from '../sources/select.js';
 import type { WrappedCommand } from '../sources/wrapped-command.js';
 import { CHECKED_ENV, parseWithSiteDefaults, UsageError } from './options.js';
+import { writeMetrics } from './output.js';
 import { emitReport, executeCheck, type CliIo } from './session.js';
 
 /**
@@ -68,6 +69,12 @@ export async function runWrapper(argv: string[], io: CliIo, spawn: Spawner = spa
   const refused = report.lineages.filter((l) => l.status === 'fail');
   const unchecked = report.lineages.filter((l) => l.status === 'error');
   const blocked = options.strict ? [...refused, ...unchecked] : refused;
+  // The metrics file is written once, at the end, with what was blocked and how the command ended.
+  const reportOptions = { ...options, metricsFile: null };
+  const done = async (exitCode: number | null, result: number): Promise<number> => {
+    await writeMetrics(report, options, io, { blocked, exitCode });
+    return result;
+  };
   const why = [
     ...refused.map((l) => `${printableLine(l.name)} (the CA would refuse)`),
     ...(options.strict ? unchecked.map((l) => `${printableLine(l.name)} (could not be checked; --strict)`) : []),
@@ -75,7 +82,7 @@ export async function runWrapper(argv: string[], io: CliIo, spawn: Spawner = spa
   if (blocked.length === 0) {
     const sourceErrors = report.errors.length;
     const clean = report.status === 'pass' && sourceErrors === 0;
-    await emitReport(report, clean ? { ...options, quiet: true } : options, io, 'stderr');
+    await emitReport(report, { ...reportOptions, quiet: clean || options.quiet }, io, 'stderr');
     if (unchecked.length > 0 || sourceErrors > 0) {
       const what = unchecked.length > 0 ? unchecked.map((l) => printableLine(l.name)).join(', ') : 'some certificates';
       io.stderr.write(
@@ -83,22 +90,25 @@ export async function runWrapper(argv: string[], io: CliIo, spawn: Spawner = spa
           'so those renewals go ahead unchecked (--strict holds them back instead)\n',
       );
     }
-    return spawn(command, childEnv);
+    const code = await spawn(command, childEnv);
+    return done(code, code);
   }
 
-  await emitReport(report, options, io, 'stderr');
+  await emitReport(report, reportOptions, io, 'stderr');
   if (!wrapped) {
     io.stderr.write(
       `preflight run: not running ${shown}: it renews whatever it renews and cannot be limited to the lineages that pass; ` +
         `blocked ${why}. Nothing was ordered\n`,
     );
-    return blockedExit;
+    return done(null, blockedExit);
   }
   const passing = selection.lineages.filter((l) => !blocked.some((b) => b.name === l.name && b.confPath === l.confPath));
   const outcomes: string[] = [];
+  const codes: number[] = [];
   let interrupted: number | null = null;
   for (const lineage of passing) {
     const code = await spawn(wrapped.commandFor(lineage), childEnv);
+    codes.push(code);
     outcomes.push(`${lineage.name}: ${code === 0 ? 'renewed' : code >= 128 ? `interrupted (signal ${code - 128}), nothing more renewed` : `renewal exited ${code}`}`);
     if (code >= 128) {
       interrupted = code;
@@ -109,7 +119,7 @@ export async function runWrapper(argv: string[], io: CliIo, spawn: Spawner = spa
     `preflight run: blocked ${why}; nothing was ordered for ${blocked.length === 1 ? 'it' : 'them'}` +
       `${outcomes.length ? `; ${outcomes.map(printableLine).join('; ')}` : '; nothing else was due'}\n`,
   );
-  return interrupted ?? blockedExit;
+  return done(codes.length > 0 ? Math.max(...codes) : null, interrupted ?? blockedExit);
 }
 
 /** Runs a command; resolves to its exit code (128 + signal number when killed). */

@@ -36,6 +36,8 @@ export const AUTHORITATIVE_TIMEOUT_MS = 2000;
 export async function executeCheck(options: CheckOptions, io: CliIo, given?: Selection): Promise<FullReport>;
 export async function executeCheck(options: CheckOptions, io: CliIo, given: Selection | undefined, streamTo: 'stdout' | 'stderr'): Promise<Report>;
 export async function executeCheck(options: CheckOptions, io: CliIo, given?: Selection, streamTo?: 'stdout' | 'stderr'): Promise<Report> {
+  const started = performance.now(); // monotonic: a clock step does not make a negative duration
+  const seconds = (): number => (performance.now() - started) / 1000;
   const system = await readResolvConf(io.resolvConfPath ?? '/etc/resolv.conf');
   const servers = options.resolvers.length > 0 ? options.resolvers : system.servers;
   const selection = given ?? (await selectLineages(options, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() }));
@@ -84,12 +86,12 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
   try {
     if (streamTo === undefined) {
       const full = await checkLineages(selection.lineages, deps, errors);
-      report = { ...full, notices: [...notices, ...full.notices] };
+      report = { ...full, notices: [...notices, ...full.notices], durationSeconds: seconds() };
     } else {
       const names = selection.lineages.reduce((n, l) => n + l.names.length, 0);
       const sink = await openReport(options, io, streamTo, { names, lineages: selection.lineages.length, errors });
       const checked = await checkLineages(selection.lineages, deps, errors, (l) => sink.lineage(l));
-      report = { ...checked, notices: [...notices, ...checked.notices] };
+      report = { ...checked, notices: [...notices, ...checked.notices], durationSeconds: seconds() };
       await sink.finish(report);
     }
   } finally {
