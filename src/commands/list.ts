@@ -86,7 +86,7 @@ function lineageBlock(l: ListLineage, now: Date): string[] {
   lines.push(wrap(`Domains: ${l.names.map(printableLine).join(' ')}`, WIDTH, 11, 2));
   const server = printableLine(l.server);
   lines.push(wrap(`CA: ${l.ca === null ? `unknown (${server})` : l.ca === l.server ? server : `${printableLine(l.ca)} (${server})`}`, WIDTH, 6, 2));
-  lines.push(`  Account: ${l.accountUri ? printableLine(l.accountUri) : 'not known yet'}`);
+  lines.push(`  Account: ${l.accountUri ? printableLine(l.accountUri) : 'not known'}`);
   lines.push(wrap(`Challenge: ${challengeText(l)}`, WIDTH, 13, 2));
   lines.push(`  Expiry: ${expiryText(l, now)}`);
   lines.push(`  Due: ${dueText(l, now)}`);
