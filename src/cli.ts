@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // preflight: check that the CA's CAA policy allows the coming renewals, before they are tried.
-// Subcommands: (none) check · run (wrapper) · hook (certbot/acme.sh pre-hooks) · demo ·
+// Subcommands: (none) check · run (wrapper) · hook (certbot/acme.sh pre-hooks) · list · demo ·
 // acme-hooks (install/remove the acme.sh pre-hook in existing confs).
 //
 // Each command is loaded only when it runs, so `--version` and the hooks start about as fast as
@@ -53,6 +53,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./commands/demo.js')).runDemo(argv.slice(1), io);
       case 'acme-hooks':
         return await (await import('./commands/acme-hooks.js')).acmeHooksCommand(argv.slice(1), io);
+      case 'list':
+        return await (await import('./commands/list.js')).listCommand(argv.slice(1), io);
       default:
         return await checkCommand(argv, io);
     }

@@ -1,7 +1,7 @@
 // The certbot reader on configurations made by the real certbot (Debian's 2.1.0, against a local
 // pebble): names = the live certificate's SANs, account URI = what `certbot show_account`
 // prints, challenge from the authenticator, due-ness, verdicts, and broken confs that are
-// reported with their path while every other lineage is still checked.
+// reported with their path while every other lineage is still checked; `preflight list` of them.
 import { cp, readFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { makeCertbotFixture, startPebble, type CertbotFixture, type PebbleLab } 
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
 import type { JsonDocument } from '../src/report/json.js';
+import type { ListDocument } from '../src/report/listing.js';
 import { requireBinaries } from './helpers/system.js';
 
 const available = requireBinaries('certbot readers on real certbot files', ['certbot', 'pebble', 'openssl']);
@@ -119,6 +120,35 @@ describe.skipIf(!available)('certbot lineages made by the real certbot', () => {
   it('selects one lineage with --cert-name', async () => {
     const { doc } = await check(['--config-dir', fx.configDir, '--cert-name', 'alone']);
     expect(doc.lineages.map((l) => l.name)).toEqual(['alone']);
+  });
+
+  it('preflight list shows what `certbot certificates` and `certbot show_account` say, with no DNS (exit 0)', async () => {
+    // No --resolver, and runCli's resolv.conf does not exist: a listing needs no DNS.
+    const now = new Date(fx.lineages.alone!.expiry!.getTime() - 40 * 86_400_000);
+    const json = await runCli(['list', '--config-dir', fx.configDir, '--acme-home', fx.root, '--json'], { now });
+    expect(json.code).toBe(0);
+    const listed = JSON.parse(json.stdout) as ListDocument;
+    expect(listed.errors).toEqual([]);
+    expect(listed.lineages.map((l) => l.name).sort()).toEqual(Object.keys(fx.lineages).sort());
+    const text = await runCli(['list', '--config-dir', fx.configDir, '--acme-home', fx.root], { now });
+    expect(text.code).toBe(0);
+    for (const [name, expected] of Object.entries(fx.lineages)) {
+      const l = listed.lineages.find((x) => x.name === name)!;
+      expect(l.source).toBe('certbot');
+      expect([...l.names].sort(), name).toEqual([...expected.reportedNames].sort());
+      expect(Math.floor(Date.parse(l.expires!) / 1000), name).toBe(Math.floor(expected.expiry!.getTime() / 1000));
+      expect(l.accountUri, name).toBe(expected.accountUri);
+      expect(l.ca).toBe(new URL(fx.serverUrl).host); // pebble is in no table: named by its host
+      expect(l.due).toBe(false);
+      const block = text.stdout.split('\n\n').find((b) => b.startsWith(`Certificate Name: ${name}   (certbot)`))!;
+      expect(block, name).toBeDefined();
+      const stamp = `${expected.expiry!.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+      expect(block).toContain(`  Expiry: in ${Math.floor((expected.expiry!.getTime() - now.getTime()) / 86_400_000)} days (${stamp})\n`);
+      expect(block).toContain(`  Account: ${expected.accountUri}\n`);
+      const domains = /^ {2}Domains: (.*)$/m.exec(block.replace(/\n {11}/g, ' '))![1]!.split(' ');
+      expect(domains.sort(), name).toEqual([...expected.reportedNames].sort());
+    }
+    expect(text.stdout).toMatch(/\n4 certificates \(certbot: 4, acme\.sh: 0\); 0 due now; 0 configuration errors\n$/);
   });
 
   it("asks an unknown CA's directory for its identities: pebble lists none, so the check says to give --caa-identity", async () => {

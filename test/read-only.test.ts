@@ -13,6 +13,7 @@ import { encodeAcmeValue } from '../src/sources/shellconf.js';
 import { startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
 import type { JsonDocument } from '../src/report/json.js';
+import type { ListDocument } from '../src/report/listing.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -120,6 +121,8 @@ const MODES: Array<[string, () => { args: string[]; env?: NodeJS.ProcessEnv; cwd
   ['run -- certbot renew', () => ({ args: ['run', ...dnsArgs(), '--', path.join(stubs, 'certbot'), 'renew', '--config-dir', sample.configDir] })],
   ['run -- acme.sh --cron', () => ({ args: ['run', ...dnsArgs(), '--', path.join(stubs, 'acme.sh'), '--cron', '--home', sample.acmeHome] })],
   ['run -- a renewal script', () => ({ args: ['run', ...where(), ...dnsArgs(), '--', path.join(stubs, 'renew-all.sh')] })],
+  ['list', () => ({ args: ['list', ...where()] })],
+  ['list --json', () => ({ args: ['list', '--json', ...where()] })],
 ];
 
 describe('nothing under the certbot dir or the acme.sh home changes, and no hook field runs', () => {
@@ -159,5 +162,14 @@ describe('hostile entries are reported with their paths; the rest is still check
     const text = await runCli([...where(), ...dnsArgs()], { now: NOW });
     expect(text.stdout).toContain('ERROR acme.sh bytes.example\\x1b[31m');
     expect(UNSAFE.exec(text.stdout)).toBeNull();
+     // preflight list reads the same way: the same errors (on stderr) and lineages, escaped.
+    const listed = JSON.parse((await runCli(['list', '--json', ...where()], { now: NOW })).stdout) as ListDocument;
+    expect(listed.errors.map((e) => e.path).sort()).toEqual(doc.errors.map((e) => e.path).sort());
+    expect(listed.lineages.map((l) => l.name).sort()).toEqual(doc.lineages.map((l) => l.name).sort());
+    const listText = await runCli(['list', ...where()], { now: NOW });
+    expect(listText.code).toBe(2);
+    expect(listText.stdout).toContain('Certificate Name: bytes.example\\x1b[31m');
+    expect(listText.stderr).toContain(`preflight list: certbot ${path.join(sample.configDir, 'renewal', 'bytes.conf')}: `);
+    expect(UNSAFE.exec(listText.stdout + listText.stderr)).toBeNull();
   });
 });

@@ -97,7 +97,8 @@ function enforcedBy(ca: CertificateAuthority, now: Date): boolean {
   return ca.enforcesRfc8657 === 'yes' || now.getTime() >= Date.parse(`${ca.enforcesRfc8657}T00:00:00Z`);
 }
 
-function hostOf(url: string): string {
+/** The host of a directory URL (how an unknown CA is named in reports); the text itself when it is not a URL. */
+export function hostOf(url: string): string {
   try {
     return new URL(url).host;
   } catch {

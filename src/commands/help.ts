@@ -43,7 +43,10 @@ export const COMMANDS: readonly CommandDoc[] = [
     name: 'list',
     synopsis: ['preflight list [--all | --cert-name NAME... | --due] [--json]'],
     summary: 'every lineage of both clients: names, CA, account, challenge, expiry, due',
-    description: ['A `certbot certificates`-style table of what certbot and acme.sh will renew, read from their configuration; no DNS is asked.'],
+    description: [
+      'A `certbot certificates`-style table of what certbot and acme.sh will renew, read from their configuration; no DNS is asked.',
+      'Configuration that cannot be read is listed too, with its path (on stderr, or in the JSON `errors`), and the exit status is then 2.',
+    ],
   },
   {
     name: 'demo',
