@@ -124,11 +124,11 @@ describe.skipIf(!requireBinaries('private CA', ['openssl']))('private CAs', () =
     it('a bundle that is not there is an error naming the file and the setting', async () => {
       const missing = path.join(dir, 'nope.pem');
       const result = await check(['-d', 'private.test', '--ca', `${base}/directory`], { REQUESTS_CA_BUNDLE: missing });
-      expect(documentOf(result).lineages[0]!.names[0]!.reason).toContain(`cannot use the CA bundle ${missing} from REQUESTS_CA_BUNDLE: no such file`);
+      expect(documentOf(result).lineages[0]!.names[0]!.reason).toContain(`(cannot use the CA bundle ${missing} from REQUESTS_CA_BUNDLE: no such file); give`);
       const empty = path.join(dir, 'empty.pem');
       await writeFile(empty, 'not a certificate\n');
       const none = await check(['-d', 'private.test', '--ca', `${base}/directory`], { REQUESTS_CA_BUNDLE: empty });
-      expect(documentOf(none).lineages[0]!.names[0]!.reason).toContain(`cannot use the CA bundle ${empty} from REQUESTS_CA_BUNDLE: it holds no PEM certificate`);
+      expect(documentOf(none).lineages[0]!.names[0]!.reason).toContain(`(cannot use the CA bundle ${empty} from REQUESTS_CA_BUNDLE: it holds no PEM certificate); give`);
     });
   });
 
@@ -198,7 +198,7 @@ describe.skipIf(!requireBinaries('private CA', ['openssl']))('private CAs', () =
       const missing = path.join(dir, 'moved-away.pem');
       const home = await acmeHome('acme-missing', [`CA_BUNDLE='${missing}'`]);
       const reason = documentOf(await run(home)).lineages[0]!.names[0]!.reason;
-      expect(reason).toContain(`cannot use the CA bundle ${missing} from CA_BUNDLE in ${path.join(home, 'account.conf')}: no such file`);
+      expect(reason).toContain(`(cannot use the CA bundle ${missing} from CA_BUNDLE in ${path.join(home, 'account.conf')}: no such file); give`);
     });
   });
 
@@ -220,6 +220,12 @@ describe.skipIf(!requireBinaries('private CA', ['openssl']))('private CAs', () =
       expect(result.exitCode).toBe(2);
       const lineage = (JSON.parse(result.stdout) as JsonDocument).lineages[0]!;
       expect(lineage.names[0]!.reason).toContain(`(unable to verify the first certificate, trusting only ${otherRoot} from REQUESTS_CA_BUNDLE)`);
+    });
+
+    it('that cannot be read is named (Node itself only warns at start-up)', async () => {
+      const missing = path.join(dir, 'extra-gone.pem');
+      const result = await check(['-d', 'private.test', '--ca', `${base}/directory`], { NODE_EXTRA_CA_CERTS: missing });
+      expect(documentOf(result).lineages[0]!.names[0]!.reason).toContain(`(cannot use the CA bundle ${missing} from NODE_EXTRA_CA_CERTS: no such file); give`);
     });
 
     it('comes after the client\'s own setting', async () => {

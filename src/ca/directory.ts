@@ -24,6 +24,9 @@ export class DirectoryError extends Error {
   }
 }
 
+/** The roots a client names could not be used: the message names the file and the setting. */
+export class BundleError extends DirectoryError {}
+
 /** Node's codes for a chain that ends at no trusted root (OpenSSL's X509_V_ERR_* names). */
 const UNTRUSTED_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -47,7 +50,7 @@ export function trustPhrase(bundle: CaBundle): string {
  */
 export function loadBundle(bundle: CaBundle): string[] {
   const fail = (why: string): never => {
-    throw new DirectoryError(`cannot use the CA bundle ${describeBundle(bundle)}: ${why}`);
+    throw new BundleError(`cannot use the CA bundle ${describeBundle(bundle)}: ${why}`);
   };
   let files: string[];
   try {

@@ -4,7 +4,7 @@
 import type { CaPolicy } from '../vocabulary.js';
 import type { CaBundle, SourceKind } from '../sources/lineage.js';
 import { AUTHORITIES, authorityIds, findAuthority, normalizeDirectoryUrl, type CertificateAuthority } from './authorities.js';
-import { DirectoryError, fetchDirectory, trustPhrase } from './directory.js';
+import { BundleError, DirectoryError, fetchDirectory, trustPhrase } from './directory.js';
 import { once } from '../memo.js';
 
 /** The CA a renewal will use, with where its CAA identities came from. */
@@ -92,11 +92,12 @@ export class CaResolver {
 
   private async fetchIdentities(url: string, bundle: CaBundle | null): Promise<string[] | DirectoryFailure> {
     const fetch = this.options.fetchDirectory ?? fetchDirectory;
-    const trusting = bundle ? `, ${trustPhrase(bundle)}` : '';
     let body: unknown;
     try {
       body = await fetch(url, this.options.directoryTimeoutMs, bundle);
     } catch (err) {
+      // Say which roots were trusted, unless the error is that they could not be read.
+      const trusting = bundle && !(err instanceof BundleError) ? `, ${trustPhrase(bundle)}` : '';
       return {
         message: `unknown CA ${url}: could not read its ACME directory (${(err as Error).message}${trusting})`,
         untrusted: err instanceof DirectoryError && err.untrusted,
