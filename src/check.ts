@@ -2,7 +2,7 @@
 // -> explanation. First every name's lookups are gathered, concurrently through one caching
 // resolver and one authoritative view; then each name is judged, purely.
 import { AUTHORITIES } from './ca/authorities.js';
-import type { CaResolver, ResolvedCa } from './ca/resolve.js';
+import { trustNote, type CaResolver, type ResolvedCa } from './ca/resolve.js';
 import { evaluateCaa } from './caa/evaluate.js';
 import { caaLookupNames, toCheckName, type CheckName } from './caa/name.js';
 import { deviations, publicLevels, type ServedLevel } from './caa/perspectives.js';
@@ -14,7 +14,7 @@ import type { Resolver } from './dns/resolver.js';
 import { explainName } from './explain/explain.js';
 import { explainServers } from './explain/servers.js';
 import type { CaView, ContextView, NameReport } from './explain/types.js';
-import type { Lineage, SourceKind } from './sources/lineage.js';
+import type { CaBundle, Lineage, SourceKind } from './sources/lineage.js';
 import { isIpAddress, worstStatus, type SourceError, type Status } from './vocabulary.js';
 
 /** One lineage's result. */
@@ -25,6 +25,8 @@ export interface LineageReport {
   ca: string | null;
   caIdentities: string[];
   caIdentitySource: string | null;
+  /** The roots the CA's directory was read with, when the client names some (README "Private CAs"). */
+  caTrust?: CaBundle | null;
   accountUri: string | null;
   accountSource: string | null;
   challenge: string | null;
@@ -122,15 +124,17 @@ function outcomeOf(report: LineageReport): CheckedLineage {
 
 /** Check one lineage: resolve its CA, gather each name's lookups, then judge each name. */
 export async function checkLineage(lineage: Lineage, deps: CheckDeps): Promise<LineageReport> {
-  const resolution = await deps.caResolver.resolve(lineage.server);
+  const resolution = await deps.caResolver.resolve(lineage.server, { bundle: lineage.caBundle, client: lineage.source });
+  const trust = resolution.ok ? trustNote(resolution.ca) : null;
   const base: LineageReport = {
     source: lineage.source, name: lineage.name, server: resolution.ok ? resolution.ca.server : lineage.server,
     ca: resolution.ok ? resolution.ca.label : null,
     caIdentities: resolution.ok ? resolution.ca.identities : [],
     caIdentitySource: resolution.ok ? resolution.ca.identitySource : null,
+    caTrust: resolution.ok ? resolution.ca.trust : null,
     accountUri: lineage.accountUri, accountSource: lineage.accountSource,
     challenge: lineage.challenge, challengeSource: lineage.challengeSource,
-    due: lineage.due, dueAt: lineage.dueAt, expires: lineage.expires, status: 'pass', confPath: lineage.confPath, notes: lineage.notes, names: [],
+    due: lineage.due, dueAt: lineage.dueAt, expires: lineage.expires, status: 'pass', confPath: lineage.confPath, notes: trust ? [...lineage.notes, trust] : lineage.notes, names: [],
   };
   const resolver = deps.resolver;
   let names: NameReport[];

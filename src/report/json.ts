@@ -1,6 +1,7 @@
 // The JSON document of the contract: one object on stdout, stable keys that scripts rely on.
 // The document is typed, so a key dropped or renamed is a compile error, not a broken cron job.
 import type { FullReport, LineageReport, Report } from '../check.js';
+import type { CaBundle } from '../sources/lineage.js';
 import type { NameReport } from '../explain/types.js';
 import type { SourceError, Status } from '../vocabulary.js';
 import { safeJson } from './escape.js';
@@ -21,6 +22,8 @@ export type JsonLineage = Pick<
   | 'caIdentitySource' | 'accountSource' | 'challengeSource' | 'confPath' | 'notes'
 > & {
   names: JsonName[];
+  /** The roots the CA's ACME directory was read with (README "Private CAs"), or null. */
+  caTrust: CaBundle | null;
   /** When the lineage becomes due and when its certificate expires (ISO 8601), or null. */
   dueAt: string | null;
   expires: string | null;
@@ -61,6 +64,7 @@ export function lineageDocument(l: LineageReport): JsonLineage {
     challengeSource: l.challengeSource,
     confPath: l.confPath,
     notes: l.notes,
+    caTrust: l.caTrust ?? null,
     names: l.names.map((n) => ({
       name: n.name,
       status: n.status,

@@ -8,8 +8,9 @@ import { domainToASCII } from 'node:url';
 import { isDirectory, readSmallFileSync, readSmallTextSync } from '../fsutil.js';
 import { certificateFacts } from './x509.js';
 import { isIpAddress, ZEROSSL_DIRECTORY, type SourceError } from '../vocabulary.js';
-import type { Lineage } from './lineage.js';
+import type { CaBundle, Lineage } from './lineage.js';
 import { parseShellConf, type ShellConf } from './shellconf.js';
+import { acmeshTrust } from './trust.js';
 
 /** One acme.sh config home, resolved. */
 export interface AcmeHome {
@@ -18,6 +19,8 @@ export interface AcmeHome {
   certHome: string;
   caHome: string;
   defaultServer: string | null;
+  /** CA_PATH or CA_BUNDLE from account.conf: the roots acme.sh's curl trusts for the CA. */
+  caBundle?: CaBundle | null;
 }
 
 export interface AcmeReadResult {
@@ -67,7 +70,7 @@ async function passwdHome(user: string): Promise<string | null> {
   }
 }
 
-/** Resolve CERT_HOME, CA_HOME and DEFAULT_ACME_SERVER from a config home's account.conf. */
+/** Resolve CERT_HOME, CA_HOME, DEFAULT_ACME_SERVER and CA_PATH/CA_BUNDLE from a config home's account.conf. */
 export async function resolveAcmeHome(configHome: string): Promise<{ home: AcmeHome; error: SourceError | null }> {
   const accountConf = path.join(configHome, 'account.conf');
   let conf: ShellConf | null = null;
@@ -86,6 +89,7 @@ export async function resolveAcmeHome(configHome: string): Promise<{ home: AcmeH
       certHome: value('CERT_HOME') ?? configHome,
       caHome: value('CA_HOME') ?? path.join(configHome, 'ca'),
       defaultServer: value('DEFAULT_ACME_SERVER'),
+      caBundle: acmeshTrust(value, accountConf),
     },
     error,
   };
@@ -233,6 +237,7 @@ export async function readAcmeCert(
       expires: certificateExpiry(confPath),
       confPath,
       notes: ecc ? ['ECC certificate (renew with --ecc)', ...notes] : notes,
+      caBundle: home.caBundle ?? null,
       ecc,
     },
     errors,

@@ -27,5 +27,6 @@ export function adhocLineage(request: AdhocRequest): Lineage {
     expires: null,
     confPath: null,
     notes: [],
+    caBundle: null,
   };
 }

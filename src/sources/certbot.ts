@@ -130,6 +130,7 @@ export async function readCertbotLineage(
       expires: due.expires,
       confPath,
       notes,
+      caBundle: null, // certbot's roots come from its environment (trust.ts)
     },
     errors,
   };

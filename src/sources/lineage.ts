@@ -3,6 +3,21 @@
 
 export type SourceKind = 'certbot' | 'acme.sh' | 'cli';
 
+/**
+ * The trust roots a client verifies its CA's HTTPS with, where the admin has given one
+ * (README "Private CAs"): preflight reads the CA's ACME directory with the same roots.
+ */
+export interface CaBundle {
+  /** A PEM file, or a directory of hashed certificate links (CA_PATH, a directory REQUESTS_CA_BUNDLE). */
+  path: string;
+  /** The setting that names it. */
+  source: 'CA_BUNDLE' | 'CA_PATH' | 'REQUESTS_CA_BUNDLE' | 'CURL_CA_BUNDLE' | 'NODE_EXTRA_CA_CERTS';
+  /** Where the setting was read: a file (acme.sh's account.conf) or "the environment". */
+  from: string;
+  /** true: only these roots are trusted, as the client does; false: they are added to Node's default roots. */
+  replacesDefault: boolean;
+}
+
 /** One certificate that will be renewed, and how. */
 export interface Lineage {
   source: SourceKind;
@@ -32,6 +47,8 @@ export interface Lineage {
   confPath: string | null;
   /** Facts worth showing, each with its origin. */
   notes: string[];
+  /** The roots the client trusts for its CA's HTTPS, when the admin gave some; null: the defaults. */
+  caBundle: CaBundle | null;
   /** acme.sh: the certificate lives in the `<name>_ecc` folder, and renewing it needs --ecc. */
   ecc?: boolean;
 }

@@ -8,6 +8,7 @@ import { defaultAcmeHomes, readAcmeCert, readAcmeHome, resolveAcmeHome } from '.
 import { adhocLineage, type AdhocRequest } from './adhoc.js';
 import { readCertbotLineages } from './certbot.js';
 import type { Lineage } from './lineage.js';
+import { withTrust } from './trust.js';
 
 /** certbot's default config dir, read only when it exists. */
 export const DEFAULT_CONFIG_DIR = '/etc/letsencrypt';
@@ -43,8 +44,17 @@ export interface SelectionContext {
   now: Date;
 }
 
-/** Gather the lineages a run checks. Never throws for a bad source: it becomes an error. */
+/**
+ * Gather the lineages a run checks, each with the roots its client trusts for the CA's HTTPS
+ * (trust.ts). Never throws for a bad source: it becomes an error.
+ */
 export async function selectLineages(request: SelectionRequest, context: SelectionContext): Promise<Selection> {
+  const selection = await gather(request, context);
+  return { ...selection, lineages: withTrust(selection.lineages, context.env, context.cwd) };
+}
+
+/** The lineages of the request, as their sources read them. */
+async function gather(request: SelectionRequest, context: SelectionContext): Promise<Selection> {
   if (request.domains.length > 0) return { lineages: [adhocLineage(request)], errors: [] };
 
   const hook = request.only ? null : await acmePreHookLineage(request, context);

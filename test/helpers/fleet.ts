@@ -23,14 +23,20 @@ export function lineageNames(i: number, zones: number, sans: number, tld: string
   return [site, ...['www', 'api', 'cdn', 'mail', 'img', 'shop', 'blog'].slice(0, sans - 1).map((h) => `${h}.${site}`)];
 }
 
-/** Write the fleet under `root`. */
-export async function buildFleet(root: string, options: { lineages: number; sans: number; zones: number; tld?: string; now: Date }): Promise<Fleet> {
+/** Write the fleet under `root`; `server` is the ACME directory its lineages renew with (Let's Encrypt by default). */
+export async function buildFleet(
+  root: string,
+  options: { lineages: number; sans: number; zones: number; tld?: string; now: Date; server?: string },
+): Promise<Fleet> {
   const tld = options.tld ?? 'fleet';
+  const server = options.server ?? SERVER;
   const configDir = path.join(root, 'letsencrypt');
   const issuer = makeIssuer();
-  const accountDir = path.join(configDir, 'accounts', 'acme-v02.api.letsencrypt.org', 'directory', ACCOUNT);
+  // certbot's account folder: accounts/<host:port/path>/<id> (docs/certbot.md §4).
+  const serverUrl = new URL(server);
+  const accountDir = path.join(configDir, 'accounts', `${serverUrl.host}${serverUrl.pathname}`, ACCOUNT);
   await mkdir(accountDir, { recursive: true });
-  await writeFile(path.join(accountDir, 'regr.json'), JSON.stringify({ body: {}, uri: 'https://acme-v02.api.letsencrypt.org/acme/acct/4242' }));
+  await writeFile(path.join(accountDir, 'regr.json'), JSON.stringify({ body: {}, uri: new URL('/acme/acct/4242', server).href }));
   await mkdir(path.join(configDir, 'renewal'), { recursive: true });
   const notBefore = new Date(options.now.getTime() - 80 * 86_400_000);
   const notAfter = new Date(notBefore.getTime() + 90 * 86_400_000);
@@ -55,7 +61,7 @@ export async function buildFleet(root: string, options: { lineages: number; sans
         '# renew_before_expiry = 30 days', 'version = 2.1.0', `archive_dir = ${archive}`,
         `cert = ${live}/cert.pem`, `privkey = ${live}/privkey.pem`, `chain = ${live}/chain.pem`, `fullchain = ${live}/fullchain.pem`,
         '', '# Options used in the renewal process', '[renewalparams]', `account = ${ACCOUNT}`, 'authenticator = webroot',
-        `webroot_path = /var/www/${name},`, `server = ${SERVER}`, 'key_type = ecdsa', '[[webroot_map]]',
+        `webroot_path = /var/www/${name},`, `server = ${server}`, 'key_type = ecdsa', '[[webroot_map]]',
         ...lineage.map((n) => `${n} = /var/www/${name}`), '',
       ].join('\n'),
     );
