@@ -101,8 +101,9 @@ describe.skipIf(!requireBinaries('private CA', ['openssl']))('private CAs', () =
       expect(lineage).toMatchObject({ caIdentities: ['ca.private.example'], caIdentitySource: 'ACME directory meta.caaIdentities', status: 'pass' });
       expect(lineage.caTrust).toEqual(requests(pki.root));
       expect(lineage.notes).toContain(`CA identities read from ${base}/directory, trusting only ${pki.root} from REQUESTS_CA_BUNDLE`);
-      const text = await runCli(['-d', 'private.test', '--ca', `${base}/directory`, '--resolver', dns.arg], { env: { REQUESTS_CA_BUNDLE: pki.root }, now: NOW });
-      expect(text.stdout).toContain(`note: CA identities read from ${base}/directory, trusting only ${pki.root} from REQUESTS_CA_BUNDLE`);
+      // Where the facts came from is for -v (README "Reading the report").
+      const text = await runCli(['-v', '-d', 'private.test', '--ca', `${base}/directory`, '--resolver', dns.arg], { env: { REQUESTS_CA_BUNDLE: pki.root }, now: NOW });
+      expect(text.stdout.replace(/\s+/g, ' ')).toContain(`note: CA identities read from ${base}/directory, trusting only ${pki.root} from REQUESTS_CA_BUNDLE`);
     });
 
     it('CURL_CA_BUNDLE is requests\' second choice; REQUESTS_CA_BUNDLE wins over it', async () => {
