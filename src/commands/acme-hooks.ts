@@ -4,7 +4,7 @@
 // any existing one, the same base64 encoding acme.sh writes. Only on explicit request.
 import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { isDirectory, writeFileAtomic } from '../fsutil.js';
+import { isDirectory, isFile, writeFileAtomic } from '../fsutil.js';
 import { printableLine } from '../report/escape.js';
 import { defaultAcmeHomes, readAcmeHome } from '../sources/acmesh.js';
 import { decodeAcmeValue, encodeAcmeValue, parseShellConf } from '../sources/shellconf.js';
@@ -43,12 +43,12 @@ export function withoutHook(current: string, command: string): string {
   return current;
 }
 
-/** Rewrite one conf's Le_PreHook; returns whether it changed. Backs up before writing. */
-export async function editPreHook(confPath: string, change: (hook: string) => string): Promise<boolean> {
+/** Rewrite one conf's Le_PreHook; returns whether it changed (would change, with dryRun). Backs up before writing. */
+export async function editPreHook(confPath: string, change: (hook: string) => string, dryRun = false): Promise<boolean> {
   const text = await readFile(confPath, 'utf8');
   const current = decodeAcmeValue(parseShellConf(text).values.get('Le_PreHook') ?? '');
   const next = change(current);
-  if (next === current) return false;
+  if (next === current || dryRun) return next !== current;
   const line = `Le_PreHook='${encodeAcmeValue(next)}'`;
   const lines = text.split('\n');
   const at = lines.findLastIndex((l) => /^Le_PreHook=/.test(l)); // the shell uses the last one
@@ -60,7 +60,7 @@ export async function editPreHook(confPath: string, change: (hook: string) => st
   return true;
 }
 
-/** `preflight acme-hooks add|remove [--acme-home DIR]... [--command CMD] [--purge-backups]`. */
+/** `preflight acme-hooks add|remove [--acme-home DIR]... [--command CMD] [--purge-backups] [--dry-run]`. */
 export async function acmeHooksCommand(argv: string[], io: CliIo): Promise<number> {
   const action = argv[0];
   if (action !== 'add' && action !== 'remove') throw new UsageError('acme-hooks needs add or remove');
@@ -81,6 +81,13 @@ export async function acmeHooksCommand(argv: string[], io: CliIo): Promise<numbe
     return 0;
   }
   let failures = 0;
+  const dryRun = values['dry-run'] === true;
+  // What was (or, with --dry-run, would be) done to a conf: install.sh shows these lines as its plan.
+  const done = (changed: boolean, conf: string): string => {
+    if (!changed) return `unchanged: ${conf}`;
+    if (action === 'remove') return `${dryRun ? 'would remove from' : 'removed from'}: ${conf}`;
+    return dryRun ? `would add to: ${conf} (backed up first to ${conf}.caa-preflight.bak)` : `added to: ${conf}`;
+  };
   for (const home of homes) {
     if (!(await isDirectory(home))) {
       io.stderr.write(`acme.sh ${printableLine(home)}: no such directory (--acme-home); nothing changed there\n`);
@@ -93,9 +100,13 @@ export async function acmeHooksCommand(argv: string[], io: CliIo): Promise<numbe
     for (const lineage of lineages) {
       const conf = lineage.confPath!;
       try {
-        const changed = await editPreHook(conf, (hook) => (action === 'add' ? withHook(hook, command) : withoutHook(hook, command)));
-        io.stdout.write(`${changed ? (action === 'add' ? 'added to' : 'removed from') : 'unchanged:'} ${printableLine(conf)}\n`);
-        if (action === 'remove' && values['purge-backups']) await rm(`${conf}.caa-preflight.bak`, { force: true });
+        const changed = await editPreHook(conf, (hook) => (action === 'add' ? withHook(hook, command) : withoutHook(hook, command)), dryRun);
+        io.stdout.write(`${printableLine(done(changed, conf))}\n`);
+        const backup = `${conf}.caa-preflight.bak`;
+        if (action === 'remove' && values['purge-backups'] && (await isFile(backup))) {
+          if (!dryRun) await rm(backup, { force: true });
+          io.stdout.write(`${dryRun ? 'would remove' : 'removed'}: ${printableLine(backup)}\n`);
+        }
       } catch (err) {
         failures++;
         io.stderr.write(`acme.sh ${printableLine(conf)}: ${(err as Error).message}\n`);

@@ -95,6 +95,8 @@ const TABLE = [
     help: 'The pre-hook command to add or remove (default: preflight hook acme.sh).' },
   { name: 'purge-backups', type: 'boolean', group: 'Other', commands: ['acme-hooks'],
     help: 'remove: also delete the *.caa-preflight.bak copies made by add.' },
+  { name: 'dry-run', type: 'boolean', group: 'Other', commands: ['acme-hooks'],
+    help: 'Say which confs add or remove would change (and which backups it would write or delete); change nothing.' },
   { name: 'help', short: 'h', type: 'boolean', group: 'Other', commands: ['check', 'run', 'hook', 'list', 'demo', 'acme-hooks'],
     help: "This help; `preflight help CMD` for one command's." },
   { name: 'version', type: 'boolean', group: 'Other', commands: ['check'],
