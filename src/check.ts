@@ -217,7 +217,9 @@ function judgeName(name: CheckName, own: CaaLookup[], served: Array<Authoritativ
 /** The what-if zone files the verdict rests on: those that answered a level the CA consults (README "What if"). */
 function withZoneFiles(report: NameReport, levels: CaaLookup[], evaluation: Evaluation): NameReport {
   const files = levels.slice(0, levelsConsulted(evaluation) + 1).flatMap((l) => (l.zoneFile === undefined ? [] : [l.zoneFile]));
-  return { ...report, zoneFiles: [...new Set(files)] };
+  if (files.length === 0) return { ...report, zoneFiles: [] };
+  // `dig` would show live DNS, not the file the verdict rests on: no reproduction to offer.
+  return { ...report, zoneFiles: [...new Set(files)], reproduce: null };
 }
 
 /** What to say once about the run: the zone's servers could not be asked, or only over IPv4. */

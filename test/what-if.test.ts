@@ -121,6 +121,7 @@ describe('-d', () => {
     const verbose = await check(['-d', 'shop.example.com', '--zone-file', file, '-v']);
     expect(verbose.stdout).toMatch(new RegExp(`shop\\.example\\.com\\s+1 CAA from zone file ${file.replace(/[.]/g, '\\.')}`));
     expect(verbose.stdout).toMatch(/fix at shop\.example\.com/);
+    expect(verbose.stdout).not.toMatch(/check: dig/); // dig would show live DNS, not the file
   });
 
   it('follows an alias out of the file to live DNS, and a live alias into the file', async () => {
