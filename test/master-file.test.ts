@@ -158,3 +158,12 @@ describe('answers as an authoritative server loaded with the file', () => {
     expect(whatIf.zoneFor('www.example.com')?.file).toBe('db.test');
   });
 });
+
+describe('a dot escaped inside a label is part of the label', () => {
+  it('does not make a parent out of the rest of the label', () => {
+    const zone = parse('$ORIGIN example.com.\na\\.b CAA 0 issue ";"\n');
+    expect([...zone.nodes.keys()]).toEqual(['a\\.b.example.com']);
+    expect(answerAt(zone, 'b.example.com')).toEqual({ kind: 'empty', nxdomain: true });
+    expect(answerAt(zone, 'a\\.b.example.com')).toMatchObject({ kind: 'records' });
+  });
+});

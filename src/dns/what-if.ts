@@ -18,11 +18,8 @@ export interface CaaSource {
   lookupCaa(name: string): Promise<CaaLookup>;
 }
 
-/** The zone files of a run, and which names each answered. */
+/** The zone files of a run. */
 export class WhatIf {
-  /** Per file, the names it answered (levels and alias targets), in order of first use. */
-  readonly answered = new Map<string, Set<string>>();
-
   constructor(readonly zones: readonly MasterFile[]) {}
 
   /** The file that answers for `name`: the deepest apex covering it, unless delegated away below that apex. */
@@ -43,8 +40,6 @@ export class WhatIf {
     const key = canonical(name);
     const zone = this.zoneFor(key);
     if (zone === null) return null;
-    const seen = this.answered.get(zone.file) ?? new Set<string>();
-    this.answered.set(zone.file, seen.add(key));
     return { file: zone.file, answer: answerAt(zone, key) };
   }
 
@@ -91,17 +86,30 @@ export function answerAt(zone: MasterFile, name: string): FileAnswer {
   return { kind: 'empty', nxdomain: false };
 }
 
+/** Every name that exists in each zone: owners and their ancestors up to the apex, made once per zone. */
+const EXISTING = new WeakMap<MasterFile, Set<string>>();
+
 /** Whether `name` exists in the zone: an owner, or an ancestor of one (an empty non-terminal). */
 function exists(zone: MasterFile, name: string): boolean {
-  if (zone.nodes.has(name)) return true;
-  for (const owner of zone.nodes.keys()) if (owner.endsWith(`.${name}`)) return true;
-  return false;
+  let names = EXISTING.get(zone);
+  if (names === undefined) {
+    names = new Set();
+    for (let owner of zone.nodes.keys()) {
+      for (;;) {
+        names.add(owner);
+        if (owner === zone.apex || owner === '') break;
+        owner = parentOf(owner);
+      }
+    }
+    EXISTING.set(zone, names);
+  }
+  return names.has(name);
 }
 
 /** RFC 4592 §3.3.1: the closest encloser's wildcard, for a name that does not exist; undefined: NXDOMAIN. */
 function wildcardFor(zone: MasterFile, name: string): ZoneNode | undefined {
   for (let at = name; at !== zone.apex; ) {
-    at = at.includes('.') ? at.slice(at.indexOf('.') + 1) : '';
+    at = parentOf(at);
     if (at === zone.apex || exists(zone, at)) return zone.nodes.get(at === '' ? '*' : `*.${at}`);
   }
   return undefined;
@@ -120,6 +128,12 @@ export function aliasError(level: string, chain: AliasHop[], file: string, troub
     kind: 'error', name: level, chain, server: null, transport: null, validated: false, zoneFile: file,
     cause: 'alias-loop', rcode: 'SERVFAIL', ede: null, local: false, detail: `the zone file ${file} gives ${trouble}`,
   };
+}
+
+/** The parent of a canonical name ('' above a TLD); a dot escaped inside a label does not count (docs/zone-files.md §2). */
+function parentOf(name: string): string {
+  const first = /^(?:[^.\\]|\\.)*\./.exec(name);
+  return first ? name.slice(first[0].length) : '';
 }
 
 function canonical(name: string): string {
