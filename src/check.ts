@@ -3,14 +3,14 @@
 // resolver and one authoritative view; then each name is judged, purely.
 import { AUTHORITIES } from './ca/authorities.js';
 import { trustNote, type CaResolver, type ResolvedCa } from './ca/resolve.js';
-import { evaluateCaa } from './caa/evaluate.js';
+import { evaluateCaa, type Evaluation } from './caa/evaluate.js';
 import { caaLookupNames, toCheckName, type CheckName } from './caa/name.js';
-import { deviations, publicLevels, type ServedLevel } from './caa/perspectives.js';
+import { deviations, levelsConsulted, publicLevels, type ServedLevel } from './caa/perspectives.js';
 import type { AuthoritativeLevel, AuthoritativeView } from './dns/authoritative.js';
 import type { ServerObservation } from './dns/server-answer.js';
 import type { CaaLookup } from './dns/lookup.js';
 import { Limiter } from './dns/limiter.js';
-import type { Resolver } from './dns/resolver.js';
+import type { CaaSource } from './dns/what-if.js';
 import { explainName } from './explain/explain.js';
 import { explainServers } from './explain/servers.js';
 import type { CaView, ContextView, NameReport } from './explain/types.js';
@@ -42,7 +42,7 @@ export interface LineageReport {
 }
 
 /** What a name's result keeps once it has been written out: enough for exit codes, metrics, syslog. */
-export type NameOutcome = Pick<NameReport, 'name' | 'status' | 'reason'>;
+export type NameOutcome = Pick<NameReport, 'name' | 'status' | 'reason'> & Partial<Pick<NameReport, 'zoneFiles'>>;
 
 /** A lineage's result after it has been written out (a fleet's full reports are not kept). */
 export type CheckedLineage = Omit<LineageReport, 'names'> & { names: NameOutcome[] };
@@ -65,8 +65,8 @@ export interface FullReport extends Report {
 
 /** What a check needs besides the lineages. */
 export interface CheckDeps {
-  /** Our resolver; null: none configured. */
-  resolver: Resolver | null;
+  /** Our resolver (with any what-if zone files laid over it); null: none configured. */
+  resolver: CaaSource | null;
   caResolver: CaResolver;
   /** The zone's own servers, asked directly; null: --no-authoritative. */
   authority: AuthoritativeView | null;
@@ -119,7 +119,7 @@ export async function checkLineages(
 
 /** A written-out lineage: its facts and each name's status and reason. */
 function outcomeOf(report: LineageReport): CheckedLineage {
-  return { ...report, names: report.names.map((n) => ({ name: n.name, status: n.status, reason: n.reason })) };
+  return { ...report, names: report.names.map((n) => ({ name: n.name, status: n.status, reason: n.reason, zoneFiles: n.zoneFiles })) };
 }
 
 /** Check one lineage: resolve its CA, gather each name's lookups, then judge each name. */
@@ -150,7 +150,7 @@ export async function checkLineage(lineage: Lineage, deps: CheckDeps): Promise<L
 }
 
 /** One name of a lineage: gather its lookups, then judge it. */
-async function checkName(raw: string, lineage: Lineage, view: CaView, resolver: Resolver, authority: AuthoritativeView | null): Promise<NameReport> {
+async function checkName(raw: string, lineage: Lineage, view: CaView, resolver: CaaSource, authority: AuthoritativeView | null): Promise<NameReport> {
   if (isIpAddress(raw)) return unevaluated(raw, 'pass', 'an IP address identifier: the CA does not check CAA for IP addresses');
   let name: CheckName;
   try {
@@ -199,7 +199,10 @@ async function serveLevels(levels: string[], authority: AuthoritativeView): Prom
 
 /** Judge one name from what was gathered: the CA's view, its verdict, and each server's part in it. */
 function judgeName(name: CheckName, own: CaaLookup[], served: Array<AuthoritativeLevel | null> | null, view: CaView, context: ContextView): NameReport {
-  if (served === null) return explainName(name, evaluateCaa(own, name.wildcard, view.policy, context), view, context);
+  if (served === null) {
+    const evaluation = evaluateCaa(own, name.wildcard, view.policy, context);
+    return withZoneFiles(explainName(name, evaluation, view, context), own, evaluation);
+  }
   const variants: Array<ServedLevel<ServerObservation> | null> = served.map((level) =>
     level && { baseline: level.baseline, variants: level.perServer.map((p) => ({ server: p.observation, lookup: p.lookup })) },
   );
@@ -207,7 +210,16 @@ function judgeName(name: CheckName, own: CaaLookup[], served: Array<Authoritativ
   const evaluation = evaluateCaa(seen.levels, name.wildcard, view.policy, context);
   const report = explainName(name, evaluation, view, context);
   const deviating = deviations(seen.levels, seen.from, variants, name.wildcard, view.policy, context, evaluation);
-  return explainServers(report, name, evaluation, { resolver: own, served, from: seen.from, deviations: deviating }, view.policy, context);
+  const explained = explainServers(report, name, evaluation, { resolver: own, served, from: seen.from, deviations: deviating }, view.policy, context);
+  return withZoneFiles(explained, seen.levels, evaluation);
+}
+
+/** The what-if zone files the verdict rests on: those that answered a level the CA consults (README "What if"). */
+function withZoneFiles(report: NameReport, levels: CaaLookup[], evaluation: Evaluation): NameReport {
+  const files = levels.slice(0, levelsConsulted(evaluation) + 1).flatMap((l) => (l.zoneFile === undefined ? [] : [l.zoneFile]));
+  if (files.length === 0) return { ...report, zoneFiles: [] };
+  // `dig` would show live DNS, not the file the verdict rests on: no reproduction to offer.
+  return { ...report, zoneFiles: [...new Set(files)], reproduce: null };
 }
 
 /** What to say once about the run: the zone's servers could not be asked, or only over IPv4. */
@@ -240,7 +252,7 @@ function unevaluated(name: string, status: Status, reason: string): NameReport {
   return {
     name, unicode: null, wildcard: name.startsWith('*.'), status, reason, fix: null, fixSteps: [], reproduce: null, foundAt: null,
     cnameChain: [], records: [], recordNotes: [], findings: [], caProblem: null, challenge: null, lookups: [],
-    judgedFrom: null, servers: [],
+    judgedFrom: null, servers: [], zoneFiles: [],
   };
 }
 

@@ -87,6 +87,45 @@ describe.skipIf(!available)('certbot end to end', () => {
     expect(log).toMatch(/Hook 'pre-hook' reported error code 1/);
   });
 
+  it('--zone-file on real lineages: the published CAA names another CA (fail); a proposed zone fixes it, and a deny-all in it fails exactly its names', async () => {
+    for (const key of Object.keys(dns.zone)) delete dns.zone[key];
+    Object.assign(dns.zone, { 'example.test': ['0 issue "digicert.com"'] });
+    try {
+      const check = (extra: string[]) =>
+        execa('node', [bin, '--all', '--config-dir', fx.configDir, '--resolver', dns.arg, '--caa-identity', 'pebble.test', '--json', ...extra], {
+          env: { ...process.env, ...lab.env }, reject: false,
+        });
+      const statusOf = (stdout: string) =>
+        Object.fromEntries((JSON.parse(stdout) as JsonDocument).lineages.flatMap((l) => l.names.map((n) => [n.name, n.status])));
+      const names = Object.values(fx.lineages).flatMap((l) => l.reportedNames);
+      const published = await check([]);
+      expect(published.exitCode).toBe(1);
+      expect(Object.values(statusOf(published.stdout))).toEqual(names.map(() => 'fail'));
+
+      const proposed = path.join(fx.root, 'db.example.test');
+      await writeFile(proposed, [
+        '$TTL 300', '$ORIGIN example.test.',
+        '@    IN SOA ns1 hostmaster ( 2026112601 3600 600 86400 60 )', '     IN NS ns1', 'ns1  IN A 192.0.2.53',
+        '@    IN CAA 0 issue "pebble.test"',
+        'web  IN CAA 0 issue ";"   ; the proposed change: nobody issues for web any more', '',
+      ].join('\n'));
+      dns.queries.length = 0;
+      const whatIf = await check(['--zone-file', proposed]);
+      expect(whatIf.exitCode).toBe(1);
+      const statuses = statusOf(whatIf.stdout);
+      for (const name of names) expect(statuses[name], name).toBe(/(^|\.)web\.example\.test$/.test(name) ? 'fail' : 'pass');
+      const doc = JSON.parse(whatIf.stdout) as JsonDocument;
+      expect(doc.lineages.filter((l) => l.status === 'fail').map((l) => l.name)).toEqual(['web']);
+      expect(doc.lineages.flatMap((l) => l.names).every((n) => n.zoneFiles.includes(proposed))).toBe(true);
+      // Live DNS was not asked about the zone, and still says what it said.
+      expect(dns.queries.filter((q) => /example\.test\.?$/i.test(q.name))).toEqual([]);
+      expect(dns.zone).toEqual({ 'example.test': ['0 issue "digicert.com"'] });
+    } finally {
+      for (const key of Object.keys(dns.zone)) delete dns.zone[key];
+      Object.assign(dns.zone, blockingZone());
+    }
+  });
+
   it('wrapper: renews exactly the lineages the CA will accept, and exits non-zero', async () => {
     const configDir = await freshCopy('wrapper');
     const before = await versions(configDir);

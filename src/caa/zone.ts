@@ -24,9 +24,20 @@ export function zoneLine(owner: string, record: CaaRecord): string {
   return `${owner.replace(/\.?$/, '.')} IN CAA ${recordText(record)}`;
 }
 
-/** Tags are unquoted in zone files; escape anything that is not a plain printable. */
+/**
+ * Tags are unquoted in zone files: a character a master file gives a meaning to (`"`, `\`, `;`,
+ * `(`, `)`) is escaped as `\X`, a blank or a non-printable byte as `\DDD`, so that the line reads
+ * back as the same bytes (docs/zone-files.md §1).
+ */
 function zoneTag(tag: string): string {
-  return /^[\x21-\x7e]+$/.test(tag) && !/["\\;()]/.test(tag) ? tag : zoneQuote(tag).slice(1, -1);
+  let out = '';
+  for (const ch of tag) {
+    const code = ch.charCodeAt(0);
+    if ('"\\;()'.includes(ch)) out += `\\${ch}`;
+    else if (code <= 0x20 || code > 0x7e) out += `\\${String(code).padStart(3, '0')}`;
+    else out += ch;
+  }
+  return out;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

@@ -69,6 +69,8 @@ const TABLE = [
     help: "Judge from the resolver's view only." },
   { name: 'authoritative-port', type: 'string', value: 'N', group: 'DNS', commands: CHECKS,
     help: 'Port to ask nameservers on (53; for test labs).' },
+  { name: 'zone-file', type: 'string', multiple: true, value: 'FILE', group: 'DNS', commands: CHECKS,
+    help: 'What if: answer the names this zone file (RFC 1035 syntax) covers from it instead of live DNS (repeatable): would the renewals pass were it published?' },
   { name: 'json', type: 'boolean', group: 'Output', commands: ['check', 'list', 'demo'],
     help: 'Exactly one JSON document on stdout.' },
   { name: 'quiet', short: 'q', type: 'boolean', group: 'Output', commands: ALL_CHECKS,

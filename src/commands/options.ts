@@ -12,6 +12,8 @@ import { CHALLENGE_TYPES, isChallengeType, isIpAddress } from '../vocabulary.js'
 import { parseArgsSpec, type OptionValues } from './option-table.js';
 import { mergeOptionValues, NO_SITE_DEFAULTS, readSiteDefaults, type SiteDefaults } from './site-config.js';
 import { UsageError } from './usage-error.js';
+import { loadZoneFiles } from './zone-files.js';
+import type { MasterFile } from '../dns/master-file.js';
 
 export { UsageError };
 
@@ -38,6 +40,8 @@ export interface CheckOptions {
   authoritative: boolean | null;
   /** Port authoritative servers are asked on (53; test labs use others). */
   authoritativePort: number;
+  /** --zone-file: zones that stand in for live DNS where they apply (README "What if"), read and parsed in full. */
+  zoneFiles: MasterFile[];
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -138,6 +142,9 @@ export function parseCheckOptions(argv: string[], site: SiteDefaults = NO_SITE_D
     concurrency: v.concurrency === undefined ? 16 : intOption('--concurrency', v.concurrency, 1, 256),
     authoritative: v['no-authoritative'] ? false : v.authoritative ? true : null,
     authoritativePort: v['authoritative-port'] === undefined ? 53 : intOption('--authoritative-port', v['authoritative-port'], 1, 65535),
+    // Read and parsed here, with the other usage checks: a broken file stops the command before
+    // anything is checked or run (exit 64), never a check against half a zone.
+    zoneFiles: loadZoneFiles(v['zone-file'] ?? []),
     json: format === 'json',
     quiet: v.quiet ?? false,
     verbose: v.verbose ?? false,

@@ -10,6 +10,7 @@ import { Limiter } from '../dns/limiter.js';
 import { Resolver, type QueryEvent } from '../dns/resolver.js';
 import { UdpPool } from '../dns/udp-pool.js';
 import { formatServer } from '../dns/transport.js';
+import { WhatIf } from '../dns/what-if.js';
 import { selectLineages, type Selection } from '../sources/select.js';
 import type { SourceError } from '../vocabulary.js';
 import type { CheckOptions } from './options.js';
@@ -47,6 +48,8 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
   let resolver: Resolver | null = null;
   let pool: UdpPool | null = null;
   let authority: AuthoritativeView | null = null;
+  // What if: the zone files stand in for the zones they cover, in both views (README "What if").
+  const whatIf = options.zoneFiles.length > 0 ? new WhatIf(options.zoneFiles) : null;
   let client: AuthorityClient | null = null;
   const timeoutMs = options.timeoutMs ?? system.timeoutMs ?? 5000;
   const retries = options.retries ?? (system.attempts !== null ? system.attempts - 1 : 2);
@@ -78,20 +81,20 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
         port: options.authoritativePort,
         onQuery: trace,
       });
-      authority = new AuthoritativeView(client, new Delegations(client, resolver), resolver, io.now());
+      authority = new AuthoritativeView(client, new Delegations(client, resolver), resolver, io.now(), whatIf);
     }
   }
-  const deps = { resolver, caResolver, authority };
+  const deps = { resolver: resolver && whatIf ? whatIf.over(resolver) : resolver, caResolver, authority };
   let report: Report;
   try {
     if (streamTo === undefined) {
       const full = await checkLineages(selection.lineages, deps, errors);
-      report = { ...full, notices: [...notices, ...full.notices], durationSeconds: seconds() };
+      report = { ...full, notices: [...notices, ...full.notices, ...whatIfNotices(options, full)], durationSeconds: seconds() };
     } else {
       const names = selection.lineages.reduce((n, l) => n + l.names.length, 0);
       const sink = await openReport(options, io, streamTo, { names, lineages: selection.lineages.length, errors });
       const checked = await checkLineages(selection.lineages, deps, errors, (l) => sink.lineage(l));
-      report = { ...checked, notices: [...notices, ...checked.notices], durationSeconds: seconds() };
+      report = { ...checked, notices: [...notices, ...checked.notices, ...whatIfNotices(options, checked)], durationSeconds: seconds() };
       await sink.finish(report);
     }
   } finally {
@@ -104,3 +107,19 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
   return report;
 }
 
+
+/** Most names a what-if notice lists for one file; the per-name reports say it for every name. */
+const NOTICE_NAMES = 10;
+
+/** Once per zone file: the zone it stands for, and which checked names were answered from it. */
+export function whatIfNotices(options: CheckOptions, report: Report): string[] {
+  return options.zoneFiles.map((zone) => {
+    const names = report.lineages.flatMap((l) => l.names.filter((n) => n.zoneFiles?.includes(zone.file)).map((n) => n.name));
+    const unique = [...new Set(names)];
+    const shown = unique.length > NOTICE_NAMES ? `${unique.slice(0, NOTICE_NAMES).join(', ')} and ${unique.length - NOTICE_NAMES} more` : unique.join(', ');
+    const zoneName = zone.apex || '.';
+    return unique.length === 0
+      ? `what-if: ${zone.file} (zone ${zoneName}) answered for none of the names checked; they were judged from live DNS`
+      : `what-if: ${zone.file} stands in for the zone ${zoneName} as if published; answered from it instead of live DNS: ${shown}`;
+  });
+}

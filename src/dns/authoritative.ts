@@ -5,11 +5,12 @@
 // baseline) is the one of the server with the newest serial.
 import { isLocalFailure, serverLabel, type AuthorityClient, type NameServer } from './authority.js';
 import { canonicalName, type Delegations, type ZoneCut } from './delegation.js';
-import { MAX_ALIAS_HOPS, type CaaFailed, type CaaLookup } from './lookup.js';
+import { aliasTrouble, MAX_ALIAS_HOPS, type CaaFailed, type CaaLookup } from './lookup.js';
 import type { Resolver } from './resolver.js';
 import { chooseBaseline, classifyAnswer, FAULT_TEXT, type ServerAnswer, type ServerFault, type ServerObservation } from './server-answer.js';
 import { TransportError } from './transport.js';
 import { recordsOf, TYPE_CAA, TYPE_DS, TYPE_SOA, type AliasHop } from './wire.js';
+import { aliasError, fileLookup, type FileAnswer, type WhatIf } from './what-if.js';
 import { once } from '../memo.js';
 
 
@@ -49,7 +50,7 @@ export class AuthoritativeView {
   private ipv6: Promise<boolean> | null = null;
   /** Whether any authoritative server answered us during the run. */
   answered = false;
-  /** Whether any level was looked at through this view (names that are IPs or invalid are not). */
+  /** Whether any server was to be asked through this view (names that are IPs or invalid, or answered from a what-if zone file, are not). */
   asked = false;
   /** Whether IPv6 servers were left out because this host has no working IPv6. */
   ipv6Skipped = false;
@@ -59,6 +60,8 @@ export class AuthoritativeView {
     private readonly delegations: Delegations,
     private readonly resolver: Resolver,
     private readonly now: Date,
+    /** Zone files that stand in for the zones they cover (README "What if"); null: none. */
+    private readonly whatIf: WhatIf | null = null,
   ) {}
 
   /**
@@ -71,7 +74,6 @@ export class AuthoritativeView {
 
   /** A level as every server of its zone serves it, aliases followed. */
   level(name: string): Promise<AuthoritativeLevel> {
-    this.asked = true;
     const key = canonicalName(name);
     return once(this.levels, key, () => this.resolveLevel(key));
   }
@@ -87,6 +89,8 @@ export class AuthoritativeView {
    * are only followed along the baseline path).
    */
   private async follow(level: string, asked: string, chain: AliasHop[], hops: number): Promise<Omit<AuthoritativeLevel, 'name'>> {
+    const fromFile = this.whatIf?.answer(asked) ?? null;
+    if (fromFile !== null) return this.followFile(level, fromFile.file, fromFile.answer, chain, hops);
     const d = await this.directAnswers(asked);
     if (d === null) return { baseline: null, perServer: [], signedZones: [] };
     const base = chooseBaseline(d.answers);
@@ -125,12 +129,28 @@ export class AuthoritativeView {
     return { baseline, perServer, signedZones };
   }
 
+  /**
+   * A name a what-if zone file covers: the file is what every server of the zone will serve once
+   * it is published, so it is the baseline and there is no other server's version to compare.
+   */
+  private followFile(level: string, file: string, answer: FileAnswer, chain: AliasHop[], hops: number): Promise<Omit<AuthoritativeLevel, 'name'>> | Omit<AuthoritativeLevel, 'name'> {
+    if (answer.kind !== 'alias') return { baseline: fileLookup(level, answer, chain, file), perServer: [], signedZones: [] };
+    const target = canonicalName(answer.hop.target);
+    const seen = [level, ...chain.map((h) => canonicalName(h.target))];
+    if (seen.includes(target) || hops + 1 > MAX_ALIAS_HOPS) {
+      const trouble = aliasTrouble(level, [...chain, answer.hop]) ?? `a chain of more than ${MAX_ALIAS_HOPS} aliases from ${level}`;
+      return { baseline: aliasError(level, [...chain, answer.hop], file, trouble), perServer: [], signedZones: [] };
+    }
+    return this.follow(level, target, [...chain, answer.hop], hops + 1);
+  }
+
   /** Every server's answer for `name` over UDP and TCP (cached); null when none can be asked from here. */
   private directAnswers(name: string): Promise<Direct | null> {
     return once(this.direct, name, () => this.askAll(name));
   }
 
   private async askAll(name: string): Promise<Direct | null> {
+    this.asked = true;
     const cut = await this.delegations.zoneOf(name);
     if (cut === null) return null;
     const signed = await this.isSigned(cut.zone);

@@ -16,6 +16,8 @@ interface LookupBase {
   transport: 'udp' | 'tcp' | null;
   /** The resolver set the AD bit: it validated this answer with DNSSEC. */
   validated: boolean;
+  /** Answered from this what-if zone file instead of live DNS (README "What if"). */
+  zoneFile?: string;
 }
 
 /** NOERROR with at least one CAA RR (rule 4: every CAA RR of the answer, whatever its owner). */

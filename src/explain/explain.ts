@@ -18,7 +18,7 @@ export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView,
     name: name.identifier, unicode: name.unicode, wildcard: name.wildcard,
     status: 'pass', reason: '', fix: null, fixSteps: [], reproduce: null, foundAt: null, cnameChain: [], records: [], recordNotes: [],
     findings: [], caProblem: null, challenge: context.method, lookups: evaluation.levels.map(describeLookup),
-    judgedFrom: 'resolver', servers: [],
+    judgedFrom: 'resolver', servers: [], zoneFiles: [],
   };
   switch (evaluation.why) {
     case 'lookup-error': {
@@ -175,13 +175,14 @@ function mainProblem(judged: JudgedRecord[]): string {
 /** One lookup level, for -v and JSON. */
 function describeLookup(level: CaaLookup): LookupLine {
   const detail = level.chain.length ? chainText(level.chain) : null;
+  const zoneFile = level.zoneFile ?? null;
   switch (level.kind) {
     case 'records':
-      return { name: level.name, result: `${level.records.length} CAA`, server: level.server, detail };
+      return { name: level.name, result: `${level.records.length} CAA`, server: level.server, detail, zoneFile };
     case 'empty':
-      return { name: level.name, result: level.nxdomain ? 'NXDOMAIN (empty)' : 'no CAA', server: level.server, detail };
+      return { name: level.name, result: level.nxdomain ? 'NXDOMAIN (empty)' : 'no CAA', server: level.server, detail, zoneFile };
     case 'error':
-      return { name: level.name, result: `error: ${level.rcode ?? level.cause}`, server: level.server, detail: level.detail };
+      return { name: level.name, result: `error: ${level.rcode ?? level.cause}`, server: level.server, detail: level.detail, zoneFile };
     default:
       return unreachable(level);
   }

@@ -59,6 +59,8 @@ export interface LookupLine {
   result: string;
   server: string | null;
   detail: string | null;
+  /** The what-if zone file that answered this level instead of live DNS (README "What if"), or null. */
+  zoneFile: string | null;
 }
 
 /** One change that makes a refused name pass (the structured form of `fix`). */
@@ -102,6 +104,8 @@ export interface NameReport {
   judgedFrom: 'authoritative' | 'resolver' | null;
   /** Every authoritative server's answer for the levels the verdict rests on. */
   servers: ServerNote[];
+  /** The what-if zone files (--zone-file) that answered levels the verdict rests on; empty: live DNS only. */
+  zoneFiles: string[];
 }
 
 /** Another CA an explanation may name: "this record authorizes DigiCert", "a staging account". */

@@ -12,7 +12,7 @@ export const JSON_SCHEMA_VERSION = 1;
 export type JsonName = Pick<
   NameReport,
   | 'name' | 'status' | 'reason' | 'fix' | 'fixSteps' | 'reproduce' | 'foundAt' | 'records' | 'unicode' | 'wildcard' | 'challenge'
-  | 'cnameChain' | 'caProblem' | 'findings' | 'recordNotes' | 'lookups' | 'judgedFrom' | 'servers'
+  | 'cnameChain' | 'caProblem' | 'findings' | 'recordNotes' | 'lookups' | 'judgedFrom' | 'servers' | 'zoneFiles'
 >;
 
 /** One lineage in the document. */
@@ -84,6 +84,7 @@ export function lineageDocument(l: LineageReport): JsonLineage {
       lookups: n.lookups,
       judgedFrom: n.judgedFrom,
       servers: n.servers,
+      zoneFiles: n.zoneFiles,
     })),
   };
 }

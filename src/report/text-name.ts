@@ -19,7 +19,9 @@ export function label(status: Status): string {
 /** The lines of one name. */
 export function renderName(name: NameReport, options: TextOptions, paint: Paint): string[] {
   const shown = name.unicode ? `${name.name} (${printableLine(name.unicode)})` : name.name;
-  const lines = [`  ${paint(name.status, label(name.status))} ${paint('bold', printableLine(shown))}`];
+  // Said on the name's own line, at every verbosity: this verdict is about the file, not live DNS.
+  const whatIf = name.zoneFiles.length > 0 ? paint('dim', `  (answered from ${printableLine(name.zoneFiles.join(', '))}: what-if)`) : '';
+  const lines = [`  ${paint(name.status, label(name.status))} ${paint('bold', printableLine(shown))}${whatIf}`];
   const say = (text: string, mark = ''): void => {
     lines.push(...wrapped(`${PAD}${mark}${mark ? ' ' : ''}`, printableLine(text), INDENT + (mark ? 2 : 0)));
   };
@@ -60,7 +62,8 @@ export function renderName(name: NameReport, options: TextOptions, paint: Paint)
   if (name.lookups.length > 0) {
     lines.push(`${PAD}lookups${name.judgedFrom === 'authoritative' ? " (judged from the zone's servers)" : ''}:`);
     for (const l of name.lookups) {
-      lines.push(`${PAD}  ${l.name.padEnd(30)} ${printableLine(l.result)}${l.server ? ` from ${l.server}` : ''}${l.detail ? ` — ${printableLine(l.detail)}` : ''}`);
+      const from = l.zoneFile !== null ? ` from zone file ${l.zoneFile}` : l.server ? ` from ${l.server}` : '';
+      lines.push(`${PAD}  ${l.name.padEnd(30)} ${printableLine(l.result)}${printableLine(from)}${l.detail ? ` — ${printableLine(l.detail)}` : ''}`);
     }
   }
   if (name.servers.length > 0) {

@@ -18,6 +18,9 @@ import { parseIssueValue } from '../../src/caa/parse.js';
 import { writeDemoSample } from '../../src/commands/demo.js';
 import { ACME_CERTS, certbotRenewalConf, CERTBOT_LINEAGES, EXAMPLE_COM_CERT } from '../../src/demo/sample.js';
 import { classify, type CaaLookup } from '../../src/dns/lookup.js';
+import { MasterFileError, parseMasterFile } from '../../src/dns/master-file.js';
+import { answerAt } from '../../src/dns/what-if.js';
+import { zoneLine } from '../../src/caa/zone.js';
 import { Resolver } from '../../src/dns/resolver.js';
 import { caaRdata, decodeResponse, peekHeader } from '../../src/dns/wire.js';
 import { explainName } from '../../src/explain/explain.js';
@@ -376,7 +379,44 @@ const resolverOverSockets: FuzzTarget = {
   },
 };
 
-export const TARGETS: FuzzTarget[] = [caaPolicy, dnsDecoding, configObj, certbotReader, shellConf, acmeReader, x509, resolverOverSockets];
+/** Pieces of master files (docs/zone-files.md): directives, owners, types, quotes, groups, escapes, hostile bytes. */
+const ZONE_TOKENS = [
+  '$ORIGIN', '$TTL', '$INCLUDE', 'example.com.', 'www', '@', '*', 'sub', 'a.b', '.', 'IN', 'CH', '300', '1h',
+  'CAA', 'caa', 'TYPE257', '\\#', 'CNAME', 'NS', 'SOA', 'A', 'TXT', 'DNAME', '0', '128', '256', 'issue', 'iodef',
+  '"letsencrypt.org"', '";"', '"', '(', ')', ';', '\\', '\\065', '\\999', '\\.', ' ', '\t', '\n', '\r\n', '05', '00',
+];
+const zoneText = fc.oneof(
+  bytes(200),
+  fc.array(fc.oneof(fc.constantFrom(...ZONE_TOKENS), bytes(4)), { maxLength: 40 }).map((a) => a.join(' ')),
+  fc.array(fc.array(fc.constantFrom(...ZONE_TOKENS), { maxLength: 8 }).map((a) => a.join(' ')), { maxLength: 8 }).map((lines) => `$ORIGIN example.com.\n${lines.join('\n')}`),
+);
+
+const zoneFiles: FuzzTarget = {
+  name: 'zone files (master-file syntax) through the reader, the answers and the round trip',
+  weight: 4,
+  run: (runs, seed) =>
+    check(zoneText, (text) => {
+      let zone;
+      try {
+        zone = parseMasterFile(text, 'fuzz.zone');
+      } catch (err) {
+        if (!(err instanceof MasterFileError)) throw err;
+        const lines = text.split('\n').length;
+        if (!err.message.startsWith(`fuzz.zone:${err.line}: `) || err.line < 1 || err.line > lines) throw new Error(`bad error position: ${err.message}`);
+        return;
+      }
+      for (const [owner, node] of zone.nodes) {
+        answerAt(zone, owner);
+        answerAt(zone, `x.${owner}`);
+        for (const record of node.caa) {
+          const again = parseMasterFile(zoneLine('example.com', record), 'again').nodes.get('example.com')?.caa[0];
+          if (JSON.stringify(again) !== JSON.stringify(record)) throw new Error(`round trip changed ${JSON.stringify(record)} to ${JSON.stringify(again)}`);
+        }
+      }
+    }, runs, seed),
+};
+
+export const TARGETS: FuzzTarget[] = [caaPolicy, dnsDecoding, configObj, certbotReader, shellConf, acmeReader, x509, zoneFiles, resolverOverSockets];
 
 /** Split `total` inputs over the targets by weight (at least 50 each). */
 export function shares(total: number): Map<FuzzTarget, number> {

@@ -41,7 +41,7 @@ export function unavailable(message: string): false {
 
 function packagesFor(binaries: string[]): string[] {
   const pkg: Record<string, string> = {
-    named: 'bind9', 'dnssec-keygen': 'bind9-utils', 'dnssec-signzone': 'bind9-utils', unbound: 'unbound',
+    named: 'bind9', 'named-compilezone': 'bind9-utils', 'dnssec-keygen': 'bind9-utils', 'dnssec-signzone': 'bind9-utils', unbound: 'unbound',
     certbot: 'certbot', pebble: 'pebble', openssl: 'openssl', ip: 'iproute2',
   };
   return [...new Set(binaries.map((b) => pkg[b] ?? b))];
