@@ -3,8 +3,8 @@
 // the challenge from the authenticator and pref_challs, due-ness as the writing version decides.
 // Small local files, read before any DNS is in flight: synchronous reads cost far less than
 // thousands of thread-pool round trips on a fleet.
-import { readdirSync, realpathSync } from 'node:fs';
-import { readSmallFileSync, readSmallTextSync } from '../fsutil.js';
+import { readdirSync } from 'node:fs';
+import { linkTargetSync, readSmallFileSync, readSmallTextSync } from '../fsutil.js';
 import path from 'node:path';
 import { isIpAddress, LETS_ENCRYPT, type SourceError } from '../vocabulary.js';
 import { ConfSyntaxError, confList, confString, parseConfigObj, type ConfSection } from './configobj.js';
@@ -84,7 +84,7 @@ export async function readCertbotLineage(
   let cert: CertificateFacts;
   let certTarget: string;
   try {
-    certTarget = realpathSync.native(certPath);
+    certTarget = linkTargetSync(certPath);
     cert = certificateFacts(readSmallFileSync(certTarget));
   } catch (err) {
     return fail(`cannot read the certificate ${certPath}: ${shortError(err)}`);
