@@ -70,13 +70,14 @@ export function buildRecordSet(grants: Grant[], published: CaaRecord[], options:
   return { records: [...issue, ...wild, ...iodef, ...kept], notes };
 }
 
-/** One record per (CA identity, account) of these grants, in a stable order. */
+/** One record per (CA identity, account) of these grants, in a stable order (RFC 8657 §3: one accounturi each). */
 function issueRecords(grants: Grant[], tag: 'issue' | 'issuewild', options: BuildOptions, notes: string[]): CaaRecord[] {
   const groups = new Map<string, Grant[]>();
   for (const g of grants) {
     const identity = g.policy.identities[0] ?? '';
     const account = options.accountUri ? g.accountUri ?? '' : '';
-    const key = `${identity}\n${account}`;
+    // Production accounts first, the staging ones --with-staging adds after them.
+    const key = `${options.accountUri && g.staging ? 1 : 0}\n${identity}\n${account}`;
     groups.set(key, [...(groups.get(key) ?? []), g]);
   }
   const keys = [...groups.keys()].sort();
