@@ -50,7 +50,10 @@ export const COMMANDS: readonly CommandDoc[] = [
   },
   {
     name: 'suggest',
-    synopsis: ['preflight suggest [--all | --cert-name NAME... | --due] [--iodef URL] [--no-accounturi] [--no-methods] [--with-staging] [--json]'],
+    synopsis: [
+      'preflight suggest [--all | --cert-name NAME... | --due] [--json]',
+      '    [--iodef URL] [--no-accounturi] [--no-methods] [--with-staging]',
+    ],
     summary: 'write the strictest CAA that still lets exactly these renewals through',
     description: [
       "For each owner the selected lineages' names fall under (the zone apex from its SOA, or where CAA is published now), prints the whole CAA RRset that authorises exactly the renewals configured here: an issue record per CA and account, bound with accounturi and the validationmethods in use, issuewild likewise for wildcards (else issuewild \";\"), and the change from what is published, marked add / replace / remove / keep. Every renewal is evaluated against the sets first; none is printed when one would fail.",

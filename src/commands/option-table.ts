@@ -94,7 +94,7 @@ const TABLE = [
   { name: 'blocked-exit-code', type: 'string', value: 'N', group: 'Renewals (run, hooks)', commands: ['run'], site: true,
     help: "run's exit status when it blocked a renewal (default 1; certbot's own failures are 1 too, so 75 tells them apart)." },
   { name: 'iodef', type: 'string', value: 'URL', group: 'Policy (suggest)', commands: ['suggest'],
-    help: 'Also publish 0 iodef "URL" (a mailto: or https: URL), in place of any published iodef.' },
+    help: 'Also publish 0 iodef "URL" (a mailto: or http(s): URL, RFC 8659 §4.4), in place of any published iodef.' },
   { name: 'no-accounturi', type: 'boolean', group: 'Policy (suggest)', commands: ['suggest'],
     help: 'Leave accounturi out (for DNS providers that reject parameters); any account of the CA may then issue.' },
   { name: 'no-methods', type: 'boolean', group: 'Policy (suggest)', commands: ['suggest'],

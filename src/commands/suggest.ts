@@ -87,7 +87,9 @@ function emit(s: Suggestion, run: { errors: SourceError[]; notices: string[]; li
  * ...) are usage errors here, not silently ignored; unknown ones are left to the check's parser.
  */
 function splitArguments(argv: string[]): { own: { iodef?: string; 'no-accounturi'?: boolean; 'no-methods'?: boolean; 'with-staging'?: boolean }; rest: string[] } {
-  const { tokens } = parseArgs({ args: argv, options: parseArgsSpec('suggest'), allowPositionals: true, strict: false, tokens: true });
+  // Every option any command knows, so that another command's option (with its value) is named as such.
+  const known = { ...parseArgsSpec(), ...parseArgsSpec('acme-hooks'), ...parseArgsSpec('suggest') };
+  const { tokens } = parseArgs({ args: argv, options: known, allowPositionals: true, strict: false, tokens: true });
   const allowed = OPTIONS.filter((o) => o.commands.includes('suggest'));
   const own: Record<string, string | boolean> = {};
   const rest: string[] = [];
@@ -116,7 +118,7 @@ function splitArguments(argv: string[]): { own: { iodef?: string; 'no-accounturi
 function iodefOption(url: string | undefined): string | null {
   if (url === undefined) return null;
   const bad = (): never => {
-    throw new UsageError(`--iodef must be a mailto: or https: URL such as mailto:security@example.com (got ${JSON.stringify(url)})`);
+    throw new UsageError(`--iodef must be a mailto: or http(s): URL such as mailto:security@example.com (got ${JSON.stringify(url)})`);
   };
   if (!/^[\x21-\x7e]+$/.test(url)) bad();
   let parsed: URL;

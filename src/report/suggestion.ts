@@ -34,7 +34,7 @@ export function renderSuggestionText(s: Suggestion, head: { lineages: number; no
   for (const notice of head.notices) out.push(...comment('; note:', notice, 8));
   for (const zone of s.zones) out.push('', ...zoneBlock(zone));
   if (s.covered.length > 0) {
-    out.push('', "; covered by an alias into a zone this host's names are not in (set CAA there, or ask its provider):");
+    out.push('', ...comment(';', "covered by an alias into a zone this host's names are not in (set CAA there, or ask its provider):", 2));
     for (const c of s.covered) out.push(...comment(';  ', coveredText(c), 5));
   }
   if (s.skipped.length > 0) {
