@@ -83,10 +83,12 @@ export async function planSuggestion(lineages: Lineage[], deps: SuggestDeps, opt
     const published = publishedAt(owner, located);
     const set = buildRecordSet(members.map((m) => m.grant), published, options);
     sets.set(owner, set.records);
-    const placed = members[0]!.placement as Extract<Placement, { kind: 'owner' }>;
+    // An owner some name reaches directly is said as such, even when others reach it through an alias.
+    const choices = members.map((m) => (m.placement as Extract<Placement, { kind: 'owner' }>).chosen);
+    const chosen = choices.find((c) => c !== 'alias-target') ?? choices[0]!;
     const notes = [...new Set([...members.flatMap((m) => (m.placement.kind === 'owner' ? m.placement.notes : [])), ...set.notes])];
     result.zones.push({
-      owner, zone: members[0]!.apex, chosen: placed.chosen, published, records: set.records,
+      owner, zone: members[0]!.apex, chosen, published, records: set.records,
       diff: diffRecordSets(published, set.records), grants: members.map((m) => m.grant), notes,
     });
   }
