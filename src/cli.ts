@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // preflight: check that the CA's CAA policy allows the coming renewals, before they are tried.
-// Subcommands: (none) check · run (wrapper) · hook (certbot/acme.sh pre-hooks) · list · demo ·
+// Subcommands: (none) check · run (wrapper) · hook (certbot/acme.sh pre-hooks) · list · suggest · demo ·
 // acme-hooks (install/remove the acme.sh pre-hook in existing confs).
 //
 // Each command is loaded only when it runs, so `--version` and the hooks start about as fast as
@@ -13,7 +13,7 @@ import { VERSION } from './version.js';
 
 export type { CliIo };
 
-const SUBCOMMANDS = ['run', 'hook', 'demo', 'acme-hooks', 'list'] as const;
+const SUBCOMMANDS = ['run', 'hook', 'demo', 'acme-hooks', 'list', 'suggest'] as const;
 
 /** Whether argv asks for help: -h/--help anywhere before a `--` (after it, it is COMMAND's). */
 function asksForHelp(argv: string[]): boolean {
@@ -55,6 +55,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./commands/acme-hooks.js')).acmeHooksCommand(argv.slice(1), io);
       case 'list':
         return await (await import('./commands/list.js')).listCommand(argv.slice(1), io);
+      case 'suggest':
+        return await (await import('./commands/suggest.js')).suggestCommand(argv.slice(1), io);
       default:
         return await checkCommand(argv, io);
     }

@@ -17,6 +17,7 @@ const STAGES: Array<[string, RegExp]> = [
   ['caa', /^caa\//],
   ['explain', /^explain\//],
   ['check', /^check\.ts$/],
+  ['suggest', /^suggest\//],
   ['report', /^report\//],
   ['demo', /^demo\//],
   ['commands', /^commands\//],

@@ -22,6 +22,7 @@ describe('every help path prints help and does nothing else', () => {
     [['help', 'demo']], [['demo', '--help']],
     [['help', 'acme-hooks']], [['acme-hooks', 'add', '--help']],
     [['help', 'list']], [['list', '--help']],
+    [['help', 'suggest']], [['suggest', '--help']], [['suggest', '--iodef', 'mailto:a@example.com', '-h']],
     [['help', 'check']], [['-d', 'example.com', '--help']],
   ])('%j', async (args) => {
     // An environment where doing the real thing would show: no resolver, a state dir to write.

@@ -49,6 +49,18 @@ export const COMMANDS: readonly CommandDoc[] = [
     ],
   },
   {
+    name: 'suggest',
+    synopsis: [
+      'preflight suggest [--all | --cert-name NAME... | --due] [--json]',
+      '    [--iodef URL] [--no-accounturi] [--no-methods] [--with-staging]',
+    ],
+    summary: 'write the strictest CAA that still lets exactly these renewals through',
+    description: [
+      "For each owner the selected lineages' names fall under (the zone apex from its SOA, or where CAA is published now), prints the whole CAA RRset that authorises exactly the renewals configured here: an issue record per CA and account, bound with accounturi and the validationmethods in use, issuewild likewise for wildcards (else issuewild \";\"), and the change from what is published, marked add / replace / remove / keep. Every renewal is evaluated against the sets first; none is printed when one would fail.",
+      'Exit status: 0 the suggestion was printed; 1 refused: a renewal would not pass (a name covered by an alias into another zone whose CAA does not authorise it); 2 a lookup failed, a CA is unknown or a configuration could not be read; 64 usage error.',
+    ],
+  },
+  {
     name: 'demo',
     synopsis: ['preflight demo [--json] [-q] [-v]'],
     summary: 'the whole pipeline on a bundled sample, offline',

@@ -4,10 +4,10 @@ import { AUTHORITIES } from '../ca/authorities.js';
 import { CHALLENGE_TYPES } from '../vocabulary.js';
 
 /** The commands, as `preflight help CMD` names them. */
-export type CommandName = 'check' | 'run' | 'hook' | 'list' | 'demo' | 'acme-hooks';
+export type CommandName = 'check' | 'run' | 'hook' | 'list' | 'suggest' | 'demo' | 'acme-hooks';
 
 /** Groups, in the order help shows them. */
-export const OPTION_GROUPS = ['Selection', 'CA, account, challenge', 'DNS', 'Output', 'Renewals (run, hooks)', 'Other'] as const;
+export const OPTION_GROUPS = ['Selection', 'CA, account, challenge', 'DNS', 'Output', 'Renewals (run, hooks)', 'Policy (suggest)', 'Other'] as const;
 export type OptionGroup = (typeof OPTION_GROUPS)[number];
 
 export interface OptionEntry {
@@ -27,6 +27,8 @@ export interface OptionEntry {
 }
 
 const CHECKS: readonly CommandName[] = ['check', 'run', 'hook'];
+/** The checks and suggest: what asks DNS through our resolver. */
+const RESOLVING: readonly CommandName[] = [...CHECKS, 'suggest'];
 const ALL_CHECKS: readonly CommandName[] = ['check', 'run', 'hook', 'demo'];
 
 /** CA short names the code knows, for help. */
@@ -37,31 +39,31 @@ export function caNames(): string {
 const TABLE = [
   { name: 'domain', short: 'd', type: 'string', multiple: true, value: 'NAME', group: 'Selection', commands: ['check'],
     help: 'Check this name by hand (repeatable); *.example.com and Unicode names allowed.' },
-  { name: 'all', type: 'boolean', group: 'Selection', commands: ['check', 'list'],
+  { name: 'all', type: 'boolean', group: 'Selection', commands: ['check', 'list', 'suggest'],
     help: 'Every certbot lineage and acme.sh certificate (the default).' },
-  { name: 'cert-name', type: 'string', multiple: true, value: 'NAME', group: 'Selection', commands: ['check', 'list'],
+  { name: 'cert-name', type: 'string', multiple: true, value: 'NAME', group: 'Selection', commands: ['check', 'list', 'suggest'],
     help: 'One certbot lineage or acme.sh main domain (repeatable).' },
-  { name: 'due', type: 'boolean', group: 'Selection', commands: ['check', 'list'],
+  { name: 'due', type: 'boolean', group: 'Selection', commands: ['check', 'list', 'suggest'],
     help: 'Only lineages due for renewal (unknown due-ness is kept).' },
-  { name: 'config-dir', type: 'string', value: 'DIR', group: 'Selection', commands: ['check', 'run', 'hook', 'list'], site: true,
+  { name: 'config-dir', type: 'string', value: 'DIR', group: 'Selection', commands: ['check', 'run', 'hook', 'list', 'suggest'], site: true,
     help: 'certbot config dir (default /etc/letsencrypt).' },
-  { name: 'acme-home', type: 'string', multiple: true, value: 'DIR', group: 'Selection', commands: ['check', 'run', 'list', 'acme-hooks'], site: true,
+  { name: 'acme-home', type: 'string', multiple: true, value: 'DIR', group: 'Selection', commands: ['check', 'run', 'list', 'suggest', 'acme-hooks'], site: true,
     help: "acme.sh home (repeatable; default LE_CONFIG_HOME, else the user's ~/.acme.sh, and root's as root)." },
   { name: 'ca', type: 'string', value: 'CA', group: 'CA, account, challenge', commands: ['check'],
     help: 'The CA for -d names: a short name or an ACME directory URL (default letsencrypt). Known: ' },
-  { name: 'caa-identity', type: 'string', multiple: true, value: 'DOMAIN', group: 'CA, account, challenge', commands: CHECKS,
+  { name: 'caa-identity', type: 'string', multiple: true, value: 'DOMAIN', group: 'CA, account, challenge', commands: RESOLVING,
     help: "The CA's CAA identity (repeatable), overriding the built-in table: for private and test CAs." },
   { name: 'account-uri', type: 'string', value: 'URI', group: 'CA, account, challenge', commands: ['check'],
     help: 'The ACME account URI for accounturi checks of -d names.' },
   { name: 'challenge', type: 'string', value: 'TYPE', group: 'CA, account, challenge', commands: ['check'],
     help: `The challenge of -d names: ${CHALLENGE_TYPES.join(', ')} (default http-01, dns-01 for wildcards).` },
-  { name: 'resolver', type: 'string', multiple: true, value: 'ADDR[:PORT]', group: 'DNS', commands: ALL_CHECKS.filter((c) => c !== 'demo'), site: true,
+  { name: 'resolver', type: 'string', multiple: true, value: 'ADDR[:PORT]', group: 'DNS', commands: RESOLVING, site: true,
     help: 'Recursive resolver (repeatable; [::1]:5353 for IPv6); default: the nameservers of /etc/resolv.conf.' },
-  { name: 'timeout', type: 'string', value: 'MS', group: 'DNS', commands: CHECKS, site: true,
+  { name: 'timeout', type: 'string', value: 'MS', group: 'DNS', commands: RESOLVING, site: true,
     help: "Per-try timeout (resolver: resolv.conf's, else 5000; authoritative servers: 2000)." },
-  { name: 'retries', type: 'string', value: 'N', group: 'DNS', commands: CHECKS, site: true,
+  { name: 'retries', type: 'string', value: 'N', group: 'DNS', commands: RESOLVING, site: true,
     help: "Retries after a timeout (resolver: resolv.conf's attempts - 1, else 2; authoritative servers: 1)." },
-  { name: 'concurrency', type: 'string', value: 'N', group: 'DNS', commands: CHECKS, site: true,
+  { name: 'concurrency', type: 'string', value: 'N', group: 'DNS', commands: RESOLVING, site: true,
     help: 'DNS queries on the wire at once (default 16).' },
   { name: 'authoritative', type: 'boolean', group: 'DNS', commands: CHECKS, site: true,
     help: "Ask every nameserver of every zone directly, as the CA's perspectives will (default: on for run, the hooks and checks of up to 1000 names)." },
@@ -71,7 +73,7 @@ const TABLE = [
     help: 'Port to ask nameservers on (53; for test labs).' },
   { name: 'zone-file', type: 'string', multiple: true, value: 'FILE', group: 'DNS', commands: CHECKS,
     help: 'What if: answer the names this zone file (RFC 1035 syntax) covers from it instead of live DNS (repeatable): would the renewals pass were it published?' },
-  { name: 'json', type: 'boolean', group: 'Output', commands: ['check', 'list', 'demo'],
+  { name: 'json', type: 'boolean', group: 'Output', commands: ['check', 'list', 'suggest', 'demo'],
     help: 'Exactly one JSON document on stdout.' },
   { name: 'quiet', short: 'q', type: 'boolean', group: 'Output', commands: ALL_CHECKS,
     help: 'Print only what fails or errors (and configuration errors); nothing when all is well.' },
@@ -93,13 +95,21 @@ const TABLE = [
     help: 'Also hold back what could not be checked (default: renew it anyway, and say so).' },
   { name: 'blocked-exit-code', type: 'string', value: 'N', group: 'Renewals (run, hooks)', commands: ['run'], site: true,
     help: "run's exit status when it blocked a renewal (default 1; certbot's own failures are 1 too, so 75 tells them apart)." },
+  { name: 'iodef', type: 'string', value: 'URL', group: 'Policy (suggest)', commands: ['suggest'],
+    help: 'Also publish 0 iodef "URL" (a mailto: or http(s): URL, RFC 8659 §4.4), in place of any published iodef.' },
+  { name: 'no-accounturi', type: 'boolean', group: 'Policy (suggest)', commands: ['suggest'],
+    help: 'Leave accounturi out (for DNS providers that reject parameters); any account of the CA may then issue.' },
+  { name: 'no-methods', type: 'boolean', group: 'Policy (suggest)', commands: ['suggest'],
+    help: 'Leave validationmethods out; any challenge type may then be used.' },
+  { name: 'with-staging', type: 'boolean', group: 'Policy (suggest)', commands: ['suggest'],
+    help: "Also authorise the Let's Encrypt staging account that certbot renew --dry-run uses." },
   { name: 'command', type: 'string', value: 'CMD', group: 'Other', commands: ['acme-hooks'],
     help: 'The pre-hook command to add or remove (default: preflight hook acme.sh).' },
   { name: 'purge-backups', type: 'boolean', group: 'Other', commands: ['acme-hooks'],
     help: 'remove: also delete the *.caa-preflight.bak copies made by add.' },
   { name: 'dry-run', type: 'boolean', group: 'Other', commands: ['acme-hooks'],
     help: 'Say which confs add or remove would change (and which backups it would write or delete); change nothing.' },
-  { name: 'help', short: 'h', type: 'boolean', group: 'Other', commands: ['check', 'run', 'hook', 'list', 'demo', 'acme-hooks'],
+  { name: 'help', short: 'h', type: 'boolean', group: 'Other', commands: ['check', 'run', 'hook', 'list', 'suggest', 'demo', 'acme-hooks'],
     help: "This help; `preflight help CMD` for one command's." },
   { name: 'version', type: 'boolean', group: 'Other', commands: ['check'],
     help: 'Print the version.' },
@@ -122,7 +132,9 @@ export function optionHelp(entry: OptionEntry): string {
 /** The util.parseArgs spec for one command's options; by default, the check options. */
 export function parseArgsSpec(command?: CommandName): Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> {
   const spec: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  const wanted = command === undefined ? OPTIONS.filter((o) => o.commands.some((c) => c !== 'acme-hooks')) : OPTIONS.filter((o) => o.commands.includes(command));
+  // The check's parser knows every option but those only acme-hooks and suggest take, which the
+  // check must reject rather than ignore.
+  const wanted = command === undefined ? OPTIONS.filter((o) => o.commands.some((c) => c !== 'acme-hooks' && c !== 'suggest')) : OPTIONS.filter((o) => o.commands.includes(command));
   for (const o of wanted) {
     spec[o.name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
   }

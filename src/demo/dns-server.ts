@@ -34,6 +34,8 @@ export type NameSpec =
       a?: string[];
       /** A DS record at this name: the zone is DNSSEC-signed. */
       ds?: boolean;
+      /** This name is a zone apex: it answers SOA, and negative answers below it carry its SOA. */
+      soa?: boolean;
     };
 
 export type Zone = Record<string, NameSpec>;
@@ -85,6 +87,8 @@ interface Answer {
   drop: boolean;
   flags: number;
   answers: packet.Answer[];
+  /** The authority section: the zone's SOA in a negative answer (RFC 2308 §3). */
+  authorities?: packet.Answer[];
   ede: { code: number; text?: string } | null;
   spoof: boolean;
 }
@@ -110,7 +114,8 @@ function answer(zone: Zone, qname: string, qtype: string, transport: 'udp' | 'tc
       name = spec.cname.toLowerCase();
       continue;
     }
-    if (!exists(zone, name)) return { ...base, flags: ra | RCODES.NXDOMAIN };
+    if (!exists(zone, name)) return { ...base, flags: ra | RCODES.NXDOMAIN, authorities: negativeSoa(zone, name) };
+    if (qtype === 'SOA' && spec?.soa) answers.push(soaRecord(name));
     if (qtype === 'CAA') {
       for (const text of spec?.caa ?? []) {
         answers.push({ name, type: 'UNKNOWN_257', class: 'IN', ttl: 60, data: caaRdata.encode(caa(text)) } as never);
@@ -121,9 +126,28 @@ function answer(zone: Zone, qname: string, qtype: string, transport: 'udp' | 'tc
     if (qtype === 'DS' && spec?.ds) {
       answers.push({ name, type: 'DS', class: 'IN', ttl: 60, data: { keyTag: 1, algorithm: 13, digestType: 2, digest: Buffer.alloc(32, 1) } });
     }
-    return { ...base, flags: ra };
+    const negative = answers.every((a) => a.type === 'CNAME');
+    return { ...base, flags: ra, authorities: negative ? negativeSoa(zone, name) : [] };
   }
   return { delayMs: 0, drop: false, flags: ra | RCODES.SERVFAIL, answers: [], ede: null, spoof };
+}
+
+/** The SOA record of a zone apex (the fields our client reads: owner and serial). */
+function soaRecord(apex: string): packet.Answer {
+  return {
+    name: apex, type: 'SOA', class: 'IN', ttl: 60,
+    data: { mname: `ns.${apex}`, rname: `hostmaster.${apex}`, serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 60 },
+  };
+}
+
+/** The SOA of the closest enclosing apex marked `soa`, for a negative answer; none when no apex is marked. */
+function negativeSoa(zone: Zone, name: string): packet.Answer[] {
+  const labels = name.split('.');
+  for (let i = 0; i < labels.length; i++) {
+    const candidate = labels.slice(i).join('.');
+    if (specOf(zone, candidate)?.soa) return [soaRecord(candidate)];
+  }
+  return [];
 }
 
 function encodeReply(query: packet.Packet, result: Answer, idOverride?: number, questionOverride?: string): Buffer {
@@ -138,6 +162,7 @@ function encodeReply(query: packet.Packet, result: Answer, idOverride?: number, 
     flags: result.flags | packet.RECURSION_DESIRED,
     questions: [{ ...q, name: questionOverride ?? q.name }],
     answers: result.answers,
+    authorities: result.authorities ?? [],
     additionals: hasEdns || options.length ? [{ type: 'OPT', name: '.', udpPayloadSize: 4096, options } as never] : [],
   });
 }

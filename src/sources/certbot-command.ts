@@ -42,7 +42,7 @@ export function certbotCommand(command: string[], fallbackConfigDir: string | nu
     async adjust(lineage) {
       let adjusted = lineage;
       if (serverFlag) adjusted = { ...adjusted, server: serverFlag, notes: [...adjusted.notes, 'server from --server on the certbot command line'] };
-      if (dryRun) adjusted = await asDryRun(adjusted, configDir ?? DEFAULT_CONFIG_DIR);
+      if (dryRun) adjusted = await dryRunLineage(adjusted, configDir ?? DEFAULT_CONFIG_DIR);
       return adjusted;
     },
     commandFor: (lineage) => [...command, '--cert-name', lineage.name],
@@ -51,9 +51,10 @@ export function certbotCommand(command: string[], fallbackConfigDir: string | nu
 
 /**
  * certbot --dry-run orders from Let's Encrypt staging with a staging account (docs/certbot.md §4):
- * the accounturi that matters is that account's, not production's.
+ * the accounturi that matters is that account's, not production's. Also what `preflight suggest
+ * --with-staging` authorises.
  */
-async function asDryRun(lineage: Lineage, configDir: string): Promise<Lineage> {
+export async function dryRunLineage(lineage: Lineage, configDir: string): Promise<Lineage> {
   if (lineage.server !== LETS_ENCRYPT.production) return lineage;
   // certbot picks the only staging account, asks when there are several, registers when none.
   const account = await readAccount(configDir, LETS_ENCRYPT.staging, null);
