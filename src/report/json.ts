@@ -120,7 +120,7 @@ function documentTail(report: Report, meta: { version: string; checkedAt: Date }
  */
 export const jsonPieces = {
   head: '{\n  "lineages": [',
-  lineage: (l: LineageReport, first: boolean): string => `${first ? '' : ','}\n${safeJson(lineageDocument(l)).replace(/^/gm, '    ')}`,
+  lineage: (l: LineageReport, first: boolean): string => `${first ? '' : ','}\n    ${safeJson(lineageDocument(l)).replaceAll('\n', '\n    ')}`,
   tail: (report: Report, meta: { version: string; checkedAt: Date }, anyLineage: boolean): string =>
     `${anyLineage ? '\n  ' : ''}],${safeJson(documentTail(report, meta)).slice(1)}\n`,
 };
