@@ -141,6 +141,32 @@ describe('-d', () => {
     }
   });
 
+  it('takes over at the first covered name of a live chain, even when live DNS goes on elsewhere or fails beyond it', async () => {
+    // Live: www.example.org -> mid.example.com -> far.example.net (no CAA: example.net's set applies),
+    // and www.example.dev -> gone.example.com -> broken.example.net (SERVFAIL). The file makes
+    // mid and gone names with their own CAA: published, the chains would end there.
+    const alias = await startTestDns({
+      ...LIVE,
+      'www.example.org': { cname: 'mid.example.com' },
+      'mid.example.com': { cname: 'far.example.net' },
+      'www.example.dev': { cname: 'gone.example.com' },
+      'gone.example.com': { cname: 'broken.example.net' },
+      'broken.example.net': { rcode: 'SERVFAIL' },
+    });
+    try {
+      const file = await zoneFile('db.mid', ['$ORIGIN example.com.', '@ CAA 0 issue "letsencrypt.org"', 'mid CAA 0 issue ";"', 'gone CAA 0 issue "letsencrypt.org"']);
+      const live = await runCli(['-d', 'www.example.org', '-d', 'www.example.dev', '--resolver', alias.arg, '--no-authoritative', '--json'], { now: NOW });
+      expect(Object.fromEntries(namesOf(live).map((n) => [n.name, n.status]))).toEqual({ 'www.example.org': 'pass', 'www.example.dev': 'fail' });
+      const result = await runCli(['-d', 'www.example.org', '-d', 'www.example.dev', '--zone-file', file, '--resolver', alias.arg, '--no-authoritative', '--json'], { now: NOW });
+      const byName = Object.fromEntries(namesOf(result).map((n) => [n.name, n]));
+      expect(byName['www.example.org']).toMatchObject({ status: 'fail', foundAt: 'www.example.org', records: [{ flags: 0, tag: 'issue', value: ';' }], zoneFiles: [file] });
+      expect(byName['www.example.org']!.cnameChain).toEqual([{ type: 'CNAME', owner: 'www.example.org', target: 'mid.example.com' }]);
+      expect(byName['www.example.dev']).toMatchObject({ status: 'pass', foundAt: 'www.example.dev', zoneFiles: [file] });
+    } finally {
+      await alias.close();
+    }
+  });
+
   it('answers an alias loop inside the file as the CA would: a lookup error', async () => {
     const file = await zoneFile('db.loop', ['$ORIGIN example.com.', 'a CNAME b', 'b CNAME a']);
     const result = await check(['-d', 'a.example.com', '--zone-file', file, '--json']);

@@ -56,11 +56,12 @@ export class WhatIf {
       const found = this.answer(at);
       if (found === null) {
         const answer = await live.lookupCaa(at);
-        const end = answer.chain.length > 0 ? canonical(answer.chain[answer.chain.length - 1]!.target) : null;
-        // Live DNS aliased into a name a file covers: the published zone would answer there.
-        if (answer.kind !== 'error' && end !== null && this.zoneFor(end) !== null && chain.length + answer.chain.length <= MAX_ALIAS_HOPS) {
-          chain.push(...answer.chain);
-          at = end;
+        // Live DNS aliased into a name a file covers, at any hop of the chain: from there on the
+        // published zone would answer, whatever live DNS says beyond it (even an error).
+        const into = answer.chain.findIndex((hop) => this.zoneFor(canonical(hop.target)) !== null);
+        if (into >= 0 && chain.length + into + 1 <= MAX_ALIAS_HOPS) {
+          chain.push(...answer.chain.slice(0, into + 1));
+          at = canonical(answer.chain[into]!.target);
           continue;
         }
         if (file === null) return answer;
