@@ -90,6 +90,8 @@ describe('errors name the file and the line', () => {
     ['a generic form of the wrong length', '$ORIGIN example.com.\n@ TYPE257 \\# 5 000569737375\n', /^db\.test:2: \\# says 5 bytes but gives 6/],
     ['a second SOA', '$ORIGIN example.com.\n@ SOA ns hm 1 2 3 4 5\n@ SOA ns hm 2 2 3 4 5\n', /^db\.test:3: a second SOA \(the first is on line 2\)/],
     ['an empty file', '; nothing\n', /^db\.test:1: no records/],
+    ['a quoted CAA tag (BIND refuses it)', '$ORIGIN example.com.\n@ CAA 0 "issue" "x"\n', /^db\.test:2: a CAA tag is not quoted/],
+    ['a CAA tag with a hyphen (BIND refuses it)', '$ORIGIN example.com.\n@ CAA 0 iss-ue "x"\n', /^db\.test:2: CAA tag iss-ue: letters and digits only .*\\# length hex/],
   ])('%s', (_, text, message) => {
     let caught: unknown;
     try {
@@ -99,6 +101,21 @@ describe('errors name the file and the line', () => {
     }
     expect(caught).toBeInstanceOf(MasterFileError);
     expect((caught as Error).message).toMatch(message);
+  });
+});
+
+describe('real zones', () => {
+  it('reads and ignores the rarer types BIND loads (KEY, APL, A6, NULL)', () => {
+    const zone = parse('$ORIGIN example.com.\n@ KEY 256 3 8 AwEAAQ==\n@ APL 1:192.0.2.0/24\n@ A6 0 2001:db8::1\n@ NULL \\# 0\n@ CAA 0 issue "x.example"\n');
+    expect(caaAt(zone, 'example.com')).toEqual([{ flags: 0, tag: 'issue', value: 'x.example' }]);
+  });
+
+  it('keeps each record of a large RRset once: 20,000 records, every one written twice', () => {
+    const lines = ['$ORIGIN example.com.'];
+    for (let i = 0; i < 20_000; i++) lines.push(`a CAA 0 issue "ca${i}.example"`, `a CAA 0 issue "ca${i}.example"`);
+    const records = caaAt(parse(`${lines.join('\n')}\n`), 'a.example.com');
+    expect(records).toHaveLength(20_000);
+    expect(records[19_999]).toEqual({ flags: 0, tag: 'issue', value: 'ca19999.example' });
   });
 });
 
@@ -114,6 +131,8 @@ describe("round trip: what zoneLine() prints parses back to the same bytes", () 
     { flags: 0, tag: 'a tag\xff\x01', value: 'x' },
   ])('%j', (record) => {
     const line = zoneLine('Example.COM', record);
+    // A tag of other than letters and digits can only be written in RFC 3597's generic form.
+    expect(line.includes(' CAA \\# ')).toBe(!/^[A-Za-z0-9]+$/.test(record.tag));
     const zone = parseMasterFile(line, 'roundtrip');
     expect(caaAt(zone, 'example.com')).toEqual([record]);
   });

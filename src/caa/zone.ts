@@ -19,9 +19,20 @@ export function recordText(record: CaaRecord): string {
   return `${record.flags} ${zoneTag(record.tag)} ${zoneQuote(record.value)}`;
 }
 
-/** A full zone line: `owner. IN CAA flags tag "value"`. */
+/**
+ * A full zone line: `owner. IN CAA flags tag "value"`. A tag that is not letters and digits
+ * (RFC 8659 §4.1.1) is refused in that form by BIND, so such a record is written in RFC 3597's
+ * generic form, which every server loads byte for byte (docs/zone-files.md §1).
+ */
 export function zoneLine(owner: string, record: CaaRecord): string {
-  return `${owner.replace(/\.?$/, '.')} IN CAA ${recordText(record)}`;
+  const rdata = /^[A-Za-z0-9]+$/.test(record.tag) ? recordText(record) : genericRdata(record);
+  return `${owner.replace(/\.?$/, '.')} IN CAA ${rdata}`;
+}
+
+/** `\# length hex`: flags, tag length, tag and value as bytes (RFC 3597 §5, RFC 8659 §4.1). */
+function genericRdata(record: CaaRecord): string {
+  const bytes = Buffer.concat([Buffer.from([record.flags, record.tag.length]), Buffer.from(record.tag, 'latin1'), Buffer.from(record.value, 'latin1')]);
+  return `\\# ${bytes.length} ${bytes.toString('hex')}`;
 }
 
 /**

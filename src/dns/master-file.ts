@@ -34,6 +34,10 @@ const IGNORED = new Set([
   'A', 'AAAA', 'MX', 'TXT', 'SPF', 'SRV', 'PTR', 'HINFO', 'RP', 'AFSDB', 'NAPTR', 'LOC', 'SSHFP', 'TLSA', 'SMIMEA',
   'OPENPGPKEY', 'CERT', 'URI', 'SVCB', 'HTTPS', 'DS', 'CDS', 'CDNSKEY', 'DNSKEY', 'RRSIG', 'NSEC', 'NSEC3', 'NSEC3PARAM',
   'ZONEMD', 'CSYNC', 'KX', 'DHCID', 'IPSECKEY', 'EUI48', 'EUI64', 'MINFO', 'MB', 'MG', 'MR', 'WKS', 'X25', 'ISDN', 'RT',
+  // Rarer and obsolete types BIND still loads: a real zone may carry them.
+  'A6', 'APL', 'ATMA', 'AMTRELAY', 'AVC', 'DLV', 'DOA', 'EID', 'GPOS', 'HIP', 'KEY', 'L32', 'L64', 'LP', 'MD', 'MF',
+  'NID', 'NIMLOC', 'NINFO', 'NSAP', 'NSAP-PTR', 'NULL', 'NXT', 'RESINFO', 'RKEY', 'SIG', 'SINK', 'TA', 'TALINK', 'UID',
+  'UINFO', 'UNSPEC', 'WALLET',
 ]);
 
 /** Types a CNAME may share its owner with (DNSSEC's own, RFC 4035 §2.5). */
@@ -52,6 +56,7 @@ export function parseMasterFile(text: string, file: string): MasterFile {
   let firstOwner: string | null = null;
   let soa: { owner: string; serial: number; line: number } | null = null;
   const nodes = new Map<string, ZoneNode>();
+  const caaKeys = new Map<ZoneNode, Set<string>>();
   const ns: Array<{ owner: string; line: number }> = [];
   for (const entry of tokenize(text, file)) {
     const fail = (problem: string, line = entry.line): never => {
@@ -105,7 +110,13 @@ export function parseMasterFile(text: string, file: string): MasterFile {
     switch (type) {
       case 'CAA': {
         const record = caaRdata(rdata, entry, (p) => fail(p));
-        if (!node.caa.some((r) => r.flags === record.flags && r.tag === record.tag && r.value === record.value)) node.caa.push(record);
+        // An RRset holds each record once; a Set keeps a file of many records at one owner linear.
+        const key = `${record.flags}\u0000${record.tag}\u0000${record.value}`;
+        const keys = caaKeys.get(node) ?? caaKeys.set(node, new Set()).get(node)!;
+        if (!keys.has(key)) {
+          keys.add(key);
+          node.caa.push(record);
+        }
         break;
       }
       case 'CNAME':
@@ -187,7 +198,10 @@ function caaRdata(rdata: Token[], entry: Entry, fail: (problem: string) => never
   } catch (err) {
     return fail((err as Error).message);
   }
-  if (tag.length === 0 || tag.length > 255) fail('a CAA tag has 1 to 255 bytes');
+  // RFC 8659 §4.1.1: letters and digits, unquoted; BIND refuses anything else in this form, and a
+  // file BIND will not load answers nothing. Other bytes can only be written as \# (RFC 3597).
+  if (tagToken.quoted) fail('a CAA tag is not quoted (BIND refuses a quoted tag)');
+  if (!/^[A-Za-z0-9]{1,255}$/.test(tag)) fail(`CAA tag ${printable(tagToken.raw)}: letters and digits only (RFC 8659 §4.1.1; BIND refuses others; write such a record as \\# length hex)`);
   return { flags: Number(flagsToken.raw), tag, value };
 }
 
