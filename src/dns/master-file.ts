@@ -40,6 +40,9 @@ const IGNORED = new Set([
   'UINFO', 'UNSPEC', 'WALLET',
 ]);
 
+/** The largest DNS message, over TCP (RFC 1035 §4.2.2: a two-byte length). */
+const MAX_MESSAGE_BYTES = 65_535;
+
 /** Types a CNAME may share its owner with (DNSSEC's own, RFC 4035 §2.5). */
 const BESIDE_CNAME = new Set(['RRSIG', 'NSEC', 'NSEC3']);
 
@@ -57,6 +60,7 @@ export function parseMasterFile(text: string, file: string): MasterFile {
   let soa: { owner: string; serial: number; line: number } | null = null;
   const nodes = new Map<string, ZoneNode>();
   const caaKeys = new Map<ZoneNode, Set<string>>();
+  const caaBytes = new Map<ZoneNode, number>();
   const ns: Array<{ owner: string; line: number }> = [];
   for (const entry of tokenize(text, file)) {
     const fail = (problem: string, line = entry.line): never => {
@@ -116,6 +120,11 @@ export function parseMasterFile(text: string, file: string): MasterFile {
         if (!keys.has(key)) {
           keys.add(key);
           node.caa.push(record);
+          // Header, question, then per record a compressed owner, type/class/TTL/length and the
+          // RDATA: past 65,535 bytes no server can send the RRset at all, even over TCP.
+          const size = (caaBytes.get(node) ?? 12 + here.length + 2 + 4) + 12 + 2 + record.tag.length + record.value.length;
+          caaBytes.set(node, size);
+          if (size > MAX_MESSAGE_BYTES) fail(`the CAA records at ${printable(here)} no longer fit in one DNS message (more than ${MAX_MESSAGE_BYTES} bytes): no server could answer for them`);
         }
         break;
       }
