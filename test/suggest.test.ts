@@ -176,6 +176,39 @@ describe('preflight suggest on the demo sample', () => {
     }
   });
 
+  it("joins a name aliased to another owner of the suggestion to that owner's set, and the set passes both", async () => {
+    // www.example.com is an alias to example.net, where blog.example.net (ZeroSSL, acme.sh) gets a
+    // set: published, that set answers for www.example.com too, so it must let its renewal through.
+    const server = await startTestDns({
+      'example.com': { soa: true }, 'www.example.com': { cname: 'example.net' }, 'shop.example.com': { cname: 'shop.edge.cdn.test' },
+      'shop.edge.cdn.test': ['0 issue "letsencrypt.org"'], 'cdn.test': { soa: true },
+      'example.net': { soa: true }, 'example.org': { soa: true }, 'example.dev': { soa: true },
+    });
+    try {
+      const result = await runCli([...args.slice(0, 5), '--resolver', server.arg, '--json']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const suggested = JSON.parse(result.stdout) as SuggestDocument;
+      const net = suggested.zones.find((z) => z.owner === 'example.net')!;
+      expect(net.records.filter((r) => r.tag === 'issue').map((r) => r.value.split(';')[0])).toEqual(expect.arrayContaining(['letsencrypt.org', 'sectigo.com']));
+      expect(net.notes.join(' ')).toContain('www.example.com is an alias into example.net');
+      // Published as suggested, every renewal passes.
+      const published: Zone = {
+        'www.example.com': { cname: 'example.net' }, 'shop.example.com': { cname: 'shop.edge.cdn.test' }, 'shop.edge.cdn.test': ['0 issue "letsencrypt.org"'],
+      };
+      for (const z of suggested.zones) published[z.owner] = z.records.map((r) => `${r.flags} ${r.tag} "${r.value}"`);
+      const after = await startTestDns(published);
+      try {
+        const check = await runCli(['--config-dir', args[2]!, '--acme-home', args[4]!, '--resolver', after.arg, '--no-authoritative', '--json']);
+        expect(documentOf(check).lineages.flatMap((l) => l.names.filter((n) => n.status !== 'pass').map((n) => n.name))).toEqual([]);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('stops with status 2 when a level cannot be looked up', async () => {
     const server = await startTestDns({ ...zone(), 'example.org': { rcode: 'SERVFAIL' } });
     try {

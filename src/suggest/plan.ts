@@ -73,25 +73,24 @@ export async function planSuggestion(lineages: Lineage[], deps: SuggestDeps, opt
   const located = (await Promise.all(grants.map((g) => locate(g, deps.resolver, result)))).filter((l): l is Located => l !== null);
   if (result.errors.length > 0) return result;
 
-  const byOwner = new Map<string, Located[]>();
-  for (const l of located) {
-    if (l.placement.kind !== 'owner') continue;
-    byOwner.set(l.placement.owner, [...(byOwner.get(l.placement.owner) ?? []), l]);
+  // A name aliased to another of this run's owners is answered there once the sets are
+  // published: its grant joins that owner's set, and the sets are built again until none moves.
+  let zones = ownerSets(located, options);
+  for (let round = 0; round < MAX_REPLACEMENTS; round++) {
+    const sets = new Map(zones.map((z) => [z.owner, z.records]));
+    let moved = false;
+    for (const [i, l] of located.entries()) {
+      const owner = answeringOwner(l.levels, sets);
+      if (owner === null || (l.placement.kind === 'owner' && l.placement.owner === owner)) continue;
+      const notes = [`${l.grant.name} is an alias into ${owner}: its renewal is authorised by the set there`];
+      located[i] = { ...l, placement: { kind: 'owner', owner, chosen: 'alias-target', notes } };
+      moved = true;
+    }
+    if (!moved) break;
+    zones = ownerSets(located, options);
   }
-  const sets = new Map<string, CaaRecord[]>();
-  for (const [owner, members] of [...byOwner].sort(([a], [b]) => a.localeCompare(b))) {
-    const published = publishedAt(owner, located);
-    const set = buildRecordSet(members.map((m) => m.grant), published, options);
-    sets.set(owner, set.records);
-    // An owner some name reaches directly is said as such, even when others reach it through an alias.
-    const choices = members.map((m) => (m.placement as Extract<Placement, { kind: 'owner' }>).chosen);
-    const chosen = choices.find((c) => c !== 'alias-target') ?? choices[0]!;
-    const notes = [...new Set([...members.flatMap((m) => (m.placement.kind === 'owner' ? m.placement.notes : [])), ...set.notes])];
-    result.zones.push({
-      owner, zone: members[0]!.apex, chosen, published, records: set.records,
-      diff: diffRecordSets(published, set.records), grants: members.map((m) => m.grant), notes,
-    });
-  }
+  result.zones.push(...zones);
+  const sets = new Map(zones.map((z) => [z.owner, z.records]));
   // Refuse rather than print a set that would fail one of the renewals (README "Writing a policy").
   for (const l of located) {
     const evaluation = verifyGrant(l.levels, l.grant, sets);
@@ -105,6 +104,46 @@ export async function planSuggestion(lineages: Lineage[], deps: SuggestDeps, opt
     }
   }
   return result;
+}
+
+/** How often grants may move to the owner an alias leads them to (a chain of moves is short). */
+const MAX_REPLACEMENTS = 4;
+
+/** One suggested set per owner, from the grants placed there, with what is published there now. */
+function ownerSets(located: Located[], options: BuildOptions): ZoneSuggestion[] {
+  const byOwner = new Map<string, Located[]>();
+  for (const l of located) {
+    if (l.placement.kind !== 'owner') continue;
+    byOwner.set(l.placement.owner, [...(byOwner.get(l.placement.owner) ?? []), l]);
+  }
+  const zones: ZoneSuggestion[] = [];
+  for (const [owner, members] of [...byOwner].sort(([a], [b]) => a.localeCompare(b))) {
+    const published = publishedAt(owner, located);
+    const set = buildRecordSet(members.map((m) => m.grant), published, options);
+    // An owner some name reaches directly is said as such, even when others reach it through an alias.
+    const choices = members.map((m) => (m.placement as Extract<Placement, { kind: 'owner' }>).chosen);
+    const chosen = choices.find((c) => c !== 'alias-target') ?? choices[0]!;
+    const notes = [...new Set([...members.flatMap((m) => (m.placement.kind === 'owner' ? m.placement.notes : [])), ...set.notes])];
+    zones.push({
+      owner, zone: members[0]!.apex, chosen, published, records: set.records,
+      diff: diffRecordSets(published, set.records), grants: members.map((m) => m.grant), notes,
+    });
+  }
+  return zones;
+}
+
+/**
+ * The suggested owner that will answer a name's CAA once the sets are published (rule 6: the
+ * first level with records, an alias leading there), or null when none of them does.
+ */
+function answeringOwner(levels: CaaLookup[], sets: ReadonlyMap<string, CaaRecord[]>): string | null {
+  for (const lookup of levels) {
+    if (lookup.kind === 'error') return null;
+    const owner = servedBy(lookup);
+    if (sets.has(owner)) return owner;
+    if (lookup.kind === 'records') return null;
+  }
+  return null;
 }
 
 /** Every identifier of every lineage as a grant; IPs skipped, unknown CAs and bad names as errors. */
