@@ -90,6 +90,7 @@ describe('errors name the file and the line', () => {
     ['a generic form of the wrong length', '$ORIGIN example.com.\n@ TYPE257 \\# 5 000569737375\n', /^db\.test:2: \\# says 5 bytes but gives 6/],
     ['a second SOA', '$ORIGIN example.com.\n@ SOA ns hm 1 2 3 4 5\n@ SOA ns hm 2 2 3 4 5\n', /^db\.test:3: a second SOA \(the first is on line 2\)/],
     ['an empty file', '; nothing\n', /^db\.test:1: no records/],
+    ['a UTF-8 byte order mark (BIND refuses the zone)', '\ufeff$ORIGIN example.com.\n@ CAA 0 issue "x"\n', /^db\.test:1: the file starts with a UTF-8 byte order mark/],
     ['a quoted CAA tag (BIND refuses it)', '$ORIGIN example.com.\n@ CAA 0 "issue" "x"\n', /^db\.test:2: a CAA tag is not quoted/],
     ['a CAA tag with a hyphen (BIND refuses it)', '$ORIGIN example.com.\n@ CAA 0 iss-ue "x"\n', /^db\.test:2: CAA tag iss-ue: letters and digits only .*\\# length hex/],
   ])('%s', (_, text, message) => {

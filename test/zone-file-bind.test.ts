@@ -82,9 +82,12 @@ describe.skipIf(!available)('zone files against BIND', () => {
     ['an unterminated quote', ['$ORIGIN example.com.', '@ SOA ns hm 1 2 3 4 5', '@ NS ns', 'ns A 192.0.2.1', '@ CAA 0 issue "x']],
     ['an unclosed parenthesis', ['$ORIGIN example.com.', '@ SOA ns hm 1 2 3 4 5', '@ NS ns', 'ns A 192.0.2.1', '@ CAA ( 0 issue "x"']],
     ['CAA flags above 255', ['$ORIGIN example.com.', '@ SOA ns hm 1 2 3 4 5', '@ NS ns', 'ns A 192.0.2.1', '@ CAA 256 issue "x"']],
+    ['a UTF-8 byte order mark', ['\xef\xbb\xbf$ORIGIN example.com.', '@ SOA ns hm 1 2 3 4 5', '@ NS ns', 'ns A 192.0.2.1', '@ CAA 0 issue "x"']],
+    ['a quoted CAA tag', ['$ORIGIN example.com.', '@ SOA ns hm 1 2 3 4 5', '@ NS ns', 'ns A 192.0.2.1', '@ CAA 0 "issue" "x"']],
+    ['a CAA tag with a hyphen', ['$ORIGIN example.com.', '@ SOA ns hm 1 2 3 4 5', '@ NS ns', 'ns A 192.0.2.1', '@ CAA 0 iss-ue "x"']],
   ])('%s: refused by both', async (_, lines) => {
     const file = path.join(dir, 'db.broken');
-    await writeFile(file, `${lines.join('\n')}\n`);
+    await writeFile(file, Buffer.from(`${lines.join('\n')}\n`, 'latin1')); // the lines are byte strings
     expect((await compile('example.com', file)).exitCode).not.toBe(0);
     expect(() => parseMasterFile(`${lines.join('\n')}\n`, file)).toThrow(MasterFileError);
   });

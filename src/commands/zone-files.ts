@@ -30,7 +30,7 @@ function readZoneFile(file: string): MasterFile {
   } catch (err) {
     throw new UsageError(`--zone-file ${printableLine(file)}: cannot read it: ${printableLine((err as Error).message)}`);
   }
-  const text = bytes.toString('latin1').replace(/^\xef\xbb\xbf/, ''); // a UTF-8 byte order mark is not data
+  const text = bytes.toString('latin1');
   try {
     return parseMasterFile(text, file);
   } catch (err) {

@@ -58,6 +58,9 @@ export function parseMasterFile(text: string, file: string): MasterFile {
   let initialOrigin: string | null = null;
   let firstOwner: string | null = null;
   let soa: { owner: string; serial: number; line: number } | null = null;
+  // BIND reads a UTF-8 byte order mark as part of the first field and refuses the zone: so do we,
+  // rather than answer for a file that will not load (docs/zone-files.md §1).
+  if (text.startsWith('\xef\xbb\xbf')) throw new MasterFileError(file, 1, 'the file starts with a UTF-8 byte order mark, which BIND refuses to load: save it without one');
   const nodes = new Map<string, ZoneNode>();
   const caaKeys = new Map<ZoneNode, Set<string>>();
   const caaBytes = new Map<ZoneNode, number>();
