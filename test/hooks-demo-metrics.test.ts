@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoSample } from '../src/commands/demo.js';
-import { startBlackhole, startTestDns, type TestDns } from './helpers/test-dns.js';
+import { DEMO_APEXES, startBlackhole, startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
 import type { JsonDocument } from '../src/report/json.js';
 
@@ -23,12 +23,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'preflight-hooks-'));
   sample = await writeDemoSample(dir);
   state = path.join(dir, 'state');
-  dns = await startTestDns({
-    'example.com': ['0 issue "letsencrypt.org"'],
-    'example.org': ['0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1111"'],
-    'example.net': ['0 issue "letsencrypt.org"'],
-    'example.dev': ['0 issue "letsencrypt.org"'],
-  });
+  dns = await startTestDns(DEMO_APEXES);
 });
 afterAll(async () => {
   await dns.close();

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoSample } from '../src/commands/demo.js';
 import { encodeAcmeValue } from '../src/sources/shellconf.js';
-import { startTestDns, type TestDns } from './helpers/test-dns.js';
+import { DEMO_APEXES, startTestDns, type TestDns } from './helpers/test-dns.js';
 import { runCli } from './helpers/run-cli.js';
 import type { JsonDocument } from '../src/report/json.js';
 import type { ListDocument } from '../src/report/listing.js';
@@ -88,12 +88,7 @@ beforeAll(async () => {
   }
   await writeFile(path.join(stubs, 'renew-all.sh'), '#!/bin/sh\nexit 0\n');
   await chmod(path.join(stubs, 'renew-all.sh'), 0o755);
-  dns = await startTestDns({
-    'example.com': ['0 issue "letsencrypt.org"'],
-    'example.org': ['0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1111"'],
-    'example.net': ['0 issue "letsencrypt.org"'],
-    'example.dev': ['0 issue "letsencrypt.org"'],
-  });
+  dns = await startTestDns(DEMO_APEXES);
 });
 afterAll(async () => {
   await dns.close();

@@ -10,6 +10,18 @@ export {
 } from '../../src/demo/dns-server.js';
 
 import dgram from 'node:dgram';
+import type { Zone } from '../../src/demo/dns-server.js';
+
+/**
+ * The demo sample's four zones, each authorizing Let's Encrypt at its apex, example.org bound to
+ * account 1111 as in the demo's own zone: the world several suites check the sample against.
+ */
+export const DEMO_APEXES: Zone = {
+  'example.com': ['0 issue "letsencrypt.org"'],
+  'example.org': ['0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1111"'],
+  'example.net': ['0 issue "letsencrypt.org"'],
+  'example.dev': ['0 issue "letsencrypt.org"'],
+};
 
 /** A UDP "resolver" that never answers anything: our own resolver being unreachable. */
 export async function startBlackhole(): Promise<{ arg: string; host: string; port: number; close(): Promise<void> }> {
