@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { listDocument, renderListJson, type ListDocument, type ListLineage } from '../report/listing.js';
 import { printableLine } from '../report/escape.js';
+import { counted } from '../report/terminal.js';
 import { DEFAULT_CONFIG_DIR, selectLineages } from '../sources/select.js';
 import type { SourceError } from '../vocabulary.js';
 import { VERSION } from '../version.js';
@@ -133,8 +134,4 @@ export function relative(at: Date, now: Date): string {
 /** A moment to the minute, in UTC: "2026-11-30 00:00 UTC". */
 function stamp(at: Date): string {
   return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-function counted(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

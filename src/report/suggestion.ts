@@ -8,7 +8,7 @@ import type { CoveredName, NameProblem, Suggestion, ZoneSuggestion } from '../su
 import type { ChosenBy } from '../suggest/placement.js';
 import type { DiffLine } from '../suggest/policy.js';
 import { printableLine, safeJson } from './escape.js';
-import { WIDTH, wrapped } from './terminal.js';
+import { counted, webFormLines, wrapped } from './terminal.js';
 
 /** How the owner was chosen, in words. */
 export function chosenText(chosen: ChosenBy): string {
@@ -70,7 +70,7 @@ function grantLines(zone: ZoneSuggestion): string[] {
 
 /** A line of the change, marked as the report's fixes are, with the web-form fields for what to enter. */
 function diffLines(owner: string, line: DiffLine): string[] {
-  const form = (r: CaaRecord): string[] => webForm(owner, r);
+  const form = (r: CaaRecord): string[] => webFormLines(';            ', owner, { flags: r.flags, tag: r.tag, value: bytesToText(r.value) });
   switch (line.action) {
     case 'keep': return [`;   keep     ${printableLine(zoneLine(owner, line.record))}`];
     case 'remove': return [`;   remove   ${printableLine(zoneLine(owner, line.record))}`];
@@ -78,13 +78,6 @@ function diffLines(owner: string, line: DiffLine): string[] {
     case 'replace':
       return [`;   replace  ${printableLine(zoneLine(owner, line.replaces!))}`, `;   with     ${printableLine(zoneLine(owner, line.record))}`, ...form(line.record)];
   }
-}
-
-/** The fields a provider's web form asks for; the value is never broken across lines. */
-function webForm(owner: string, r: CaaRecord): string[] {
-  const fields = printableLine(`;            web form: name ${owner}, flags ${r.flags}, tag ${r.tag}, `);
-  const value = printableLine(`value ${bytesToText(r.value)}`);
-  return fields.length + value.length <= WIDTH ? [fields + value] : [fields.replace(/, $/, ''), `;              ${value}`];
 }
 
 function coveredText(c: CoveredName): string {
@@ -163,8 +156,4 @@ export function suggestDocument(
 /** The document as written: one JSON text and a newline. */
 export function renderSuggestJson(doc: SuggestDocument): string {
   return `${safeJson(doc)}\n`;
-}
-
-function counted(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

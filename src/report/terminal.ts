@@ -1,6 +1,7 @@
 // What a terminal or a cron mail can show: colour only where it works, ASCII where the locale is
 // not UTF-8 (or TERM=dumb), lines wrapped to 80 columns, dates as people say them.
 import type { Status } from '../vocabulary.js';
+import { printableLine } from './escape.js';
 
 export interface TextOptions {
   color: boolean;
@@ -86,4 +87,20 @@ export function relativeDate(date: Date, now: Date): string {
   if (days === 1) return `tomorrow (${iso})`;
   if (days === -1) return `yesterday (${iso})`;
   return days > 0 ? `in ${days} days (${iso})` : `${-days} days ago (${iso})`;
+}
+
+/** `1 name`, `2 names`. */
+export function counted(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `a` and `b` on one line when they fit in WIDTH, else `b` on a second line two columns further in. */
+export function oneOrTwoLines(indent: string, a: string, b: string): string[] {
+  const one = `${indent}${a}${b}`;
+  return one.length <= WIDTH ? [one] : [`${indent}${a.replace(/,? $/, '')}`, `${indent}  ${b}`];
+}
+
+/** The fields a DNS provider's web form asks for (name, flags, tag, value); the value is never broken across lines. */
+export function webFormLines(indent: string, owner: string, record: { flags: number; tag: string; value: string }): string[] {
+  return oneOrTwoLines(indent, printableLine(`web form: name ${owner}, flags ${record.flags}, tag ${record.tag}, `), printableLine(`value ${record.value}`));
 }

@@ -7,7 +7,7 @@ import type { FullReport, LineageReport, Report } from '../check.js';
 import type { FixLine, NameReport } from '../explain/types.js';
 import type { SourceError, Status } from '../vocabulary.js';
 import { printable, printableLine } from './escape.js';
-import { painter, relativeDate, toAscii, WIDTH, wrapped, type Paint, type TextOptions } from './terminal.js';
+import { counted, oneOrTwoLines, painter, relativeDate, toAscii, webFormLines, wrapped, type Paint, type TextOptions } from './terminal.js';
 import { ALTERNATIVE_CODES, label, renderName } from './text-name.js';
 
 export type { TextOptions };
@@ -56,10 +56,6 @@ export const textPieces = {
 function finish(lines: string[], options: TextOptions): string {
   const text = `${lines.join('\n')}\n`;
   return options.ascii ? toAscii(text) : text;
-}
-
-function counted(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** One certificate: its verdict and due date, its names, one fix block per owner. */
@@ -125,18 +121,11 @@ function fixBlocks(names: NameReport[], paint: Paint): string[] {
         lines.push(`    add      ${printable(step.text)}`);
         if (step.why === 'other-account') lines.push('             (the record for the account it names stays)');
       }
-      // The fields a provider's web form asks for; a value is never broken across lines.
-      lines.push(...oneOrTwoLines('             ', printableLine(`web form: name ${step.owner}, flags ${step.flags}, tag ${step.tag}, `), printableLine(`value ${step.value}`)));
+      lines.push(...webFormLines('             ', step.owner, step));
     }
     for (const alternative of block.alternatives) lines.push(...wrapped('    ', printableLine(alternative), 6));
   }
   return lines;
-}
-
-/** `a` then `b` on one line when they fit, else `b` on the next (for parts that must not be split). */
-function oneOrTwoLines(indent: string, a: string, b: string): string[] {
-  const one = `${indent}${a}${b}`;
-  return one.length <= WIDTH ? [one] : [`${indent}${a.replace(/,? $/, '')}`, `${indent}  ${b}`];
 }
 
 /** The end: certificates the CA would refuse and those not checked, then the counts. */
