@@ -29,26 +29,22 @@ export function zoneLine(owner: string, record: CaaRecord): string {
   return `${owner.replace(/\.?$/, '.')} IN CAA ${rdata}`;
 }
 
-/** `\# length hex`: flags, tag length, tag and value as bytes (RFC 3597 §5, RFC 8659 §4.1). */
+/**
+ * `\# length hex`: flags, tag length, tag and value as bytes (RFC 3597 §5, RFC 8659 §4.1). Not
+ * wire.ts's caaRdata.encode, which refuses the empty tag a hostile server may serve and we show.
+ */
 function genericRdata(record: CaaRecord): string {
   const bytes = Buffer.concat([Buffer.from([record.flags, record.tag.length]), Buffer.from(record.tag, 'latin1'), Buffer.from(record.value, 'latin1')]);
   return `\\# ${bytes.length} ${bytes.toString('hex')}`;
 }
 
 /**
- * Tags are unquoted in zone files: a character a master file gives a meaning to (`"`, `\`, `;`,
- * `(`, `)`) is escaped as `\X`, a blank or a non-printable byte as `\DDD`, so that the line reads
- * back as the same bytes (docs/zone-files.md §1).
+ * A tag as shown (zoneLine writes an odd tag in the generic form instead): unquoted, so besides
+ * what zoneQuote escapes, a blank and the characters a master file gives a meaning to are escaped
+ * too (docs/zone-files.md §1).
  */
 function zoneTag(tag: string): string {
-  let out = '';
-  for (const ch of tag) {
-    const code = ch.charCodeAt(0);
-    if ('"\\;()'.includes(ch)) out += `\\${ch}`;
-    else if (code <= 0x20 || code > 0x7e) out += `\\${String(code).padStart(3, '0')}`;
-    else out += ch;
-  }
-  return out;
+  return zoneQuote(tag).slice(1, -1).replace(/[;() ]/g, (ch) => (ch === ' ' ? '\\032' : `\\${ch}`));
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

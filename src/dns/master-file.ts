@@ -2,7 +2,7 @@
 // what the file says about CAA, aliases and delegations, and which names it is authoritative
 // for. Pure, no I/O; the rules it follows are docs/zone-files.md §2-4.
 import { MasterFileError, splitLabels, tokenize, unescape, type Entry, type Token } from './master-tokens.js';
-import type { CaaRecord } from './wire.js';
+import { caaRdata, type CaaRecord } from './wire.js';
 
 export { MasterFileError };
 
@@ -116,7 +116,7 @@ export function parseMasterFile(text: string, file: string): MasterFile {
     node.types.add(type);
     switch (type) {
       case 'CAA': {
-        const record = caaRdata(rdata, entry, (p) => fail(p));
+        const record = caaRecordOf(rdata, entry, (p) => fail(p));
         // An RRset holds each record once; a Set keeps a file of many records at one owner linear.
         const key = `${record.flags}\u0000${record.tag}\u0000${record.value}`;
         const keys = caaKeys.get(node) ?? caaKeys.set(node, new Set()).get(node)!;
@@ -197,7 +197,7 @@ function canonicalType(word: string): string {
  * CAA RDATA (RFC 8659 §4.1.1): `flags tag value`, the value quoted or not; or RFC 3597's
  * generic `\# length hex` form (docs/zone-files.md §3).
  */
-function caaRdata(rdata: Token[], entry: Entry, fail: (problem: string) => never): CaaRecord {
+function caaRecordOf(rdata: Token[], entry: Entry, fail: (problem: string) => never): CaaRecord {
   if (rdata[0]?.raw === '\\#' && !rdata[0].quoted) return genericCaa(rdata.slice(1), fail);
   if (rdata.length !== 3) fail(`CAA takes flags, tag and value (${rdata.length} field${rdata.length === 1 ? '' : 's'} on line ${entry.line}); quote a value with spaces`);
   const [flagsToken, tagToken, valueToken] = rdata as [Token, Token, Token];
@@ -225,9 +225,15 @@ function genericCaa(rest: Token[], fail: (problem: string) => never): CaaRecord 
   if (!/^([0-9a-f]{2})*$/i.test(hex)) fail('\\# RDATA must be hexadecimal, two digits a byte');
   const bytes = Buffer.from(hex, 'hex');
   if (bytes.length !== length) fail(`\\# says ${length} bytes but gives ${bytes.length}`);
-  const tagLength = bytes[1] ?? 0;
-  if (bytes.length < 2 || tagLength === 0 || 2 + tagLength > bytes.length) fail('\\# CAA RDATA is flags, a tag length of 1 or more, the tag, then the value');
-  return { flags: bytes[0]!, tag: bytes.toString('latin1', 2, 2 + tagLength), value: bytes.toString('latin1', 2 + tagLength) };
+  const shape = '\\# CAA RDATA is flags, a tag length of 1 or more, the tag, then the value';
+  let record: CaaRecord;
+  try {
+    record = caaRdata.decode(bytes);
+  } catch {
+    return fail(shape);
+  }
+  if (record.tag === '') fail(shape);
+  return record;
 }
 
 /**
