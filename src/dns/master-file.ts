@@ -2,6 +2,7 @@
 // what the file says about CAA, aliases and delegations, and which names it is authoritative
 // for. Pure, no I/O; the rules it follows are docs/zone-files.md §2-4.
 import { MasterFileError, splitLabels, tokenize, unescape, type Entry, type Token } from './master-tokens.js';
+import { isWithin } from './delegation.js';
 import { caaRdata, type CaaRecord } from './wire.js';
 
 export { MasterFileError };
@@ -164,17 +165,12 @@ export function parseMasterFile(text: string, file: string): MasterFile {
   const apex = finalSoa?.owner ?? initialOrigin ?? firstOwner;
   if (apex === null) throw new MasterFileError(file, 1, 'no records: the file holds no zone');
   for (const [owner, node] of nodes) {
-    if (!isAtOrBelow(owner, apex)) {
+    if (!isWithin(owner, apex)) {
       throw new MasterFileError(file, node.line, `${owner} is outside the zone ${apex || '.'} (the zone is the SOA's owner, else the $ORIGIN before the first record, else the first owner)`);
     }
   }
   const cuts = ns.filter((n) => n.owner !== apex).map((n) => n.owner);
   return { file, apex, serial: finalSoa?.serial ?? null, nodes, cuts: [...new Set(cuts)] };
-}
-
-/** Whether `name` is `zone` or below it (canonical names; '' is the root). */
-export function isAtOrBelow(name: string, zone: string): boolean {
-  return zone === '' || name === zone || name.endsWith(`.${zone}`);
 }
 
 /** The node at an owner, made on first use. */

@@ -4,7 +4,8 @@
 // authoritative view take their answers for covered names from here, so that the file replaces
 // the published zone instead of being compared with it.
 import { aliasTrouble, MAX_ALIAS_HOPS, type CaaLookup } from './lookup.js';
-import { isAtOrBelow, type MasterFile, type ZoneNode } from './master-file.js';
+import { canonicalName, isWithin } from './delegation.js';
+import type { MasterFile, ZoneNode } from './master-file.js';
 import type { AliasHop, OwnedCaaRecord } from './wire.js';
 
 /** What a file says about one name: CAA records, an alias, or nothing (NODATA / NXDOMAIN). */
@@ -24,20 +25,20 @@ export class WhatIf {
 
   /** The file that answers for `name`: the deepest apex covering it, unless delegated away below that apex. */
   zoneFor(name: string): MasterFile | null {
-    const key = canonical(name);
+    const key = canonicalName(name);
     let best: MasterFile | null = null;
     for (const zone of this.zones) {
-      if (!isAtOrBelow(key, zone.apex)) continue;
+      if (!isWithin(key, zone.apex)) continue;
       if (best !== null && zone.apex.length <= best.apex.length) continue;
       best = zone;
     }
-    if (best === null || best.cuts.some((cut) => isAtOrBelow(key, cut))) return null;
+    if (best === null || best.cuts.some((cut) => isWithin(key, cut))) return null;
     return best;
   }
 
   /** The file's answer for `name`, or null when no file covers it (ask live DNS). */
   answer(name: string): { file: string; answer: FileAnswer } | null {
-    const key = canonical(name);
+    const key = canonicalName(name);
     const zone = this.zoneFor(key);
     if (zone === null) return null;
     return { file: zone.file, answer: answerAt(zone, key) };
@@ -49,7 +50,7 @@ export class WhatIf {
   }
 
   private async lookupCaa(name: string, live: CaaSource): Promise<CaaLookup> {
-    const level = canonical(name);
+    const level = canonicalName(name);
     const chain: AliasHop[] = [];
     let file: string | null = null;
     for (let at = level; ; ) {
@@ -58,10 +59,10 @@ export class WhatIf {
         const answer = await live.lookupCaa(at);
         // Live DNS aliased into a name a file covers, at any hop of the chain: from there on the
         // published zone would answer, whatever live DNS says beyond it (even an error).
-        const into = answer.chain.findIndex((hop) => this.zoneFor(canonical(hop.target)) !== null);
+        const into = answer.chain.findIndex((hop) => this.zoneFor(canonicalName(hop.target)) !== null);
         if (into >= 0 && chain.length + into + 1 <= MAX_ALIAS_HOPS) {
           chain.push(...answer.chain.slice(0, into + 1));
-          at = canonical(answer.chain[into]!.target);
+          at = canonicalName(answer.chain[into]!.target);
           continue;
         }
         if (file === null) return answer;
@@ -72,7 +73,7 @@ export class WhatIf {
       chain.push(found.answer.hop);
       const trouble = aliasTrouble(level, chain);
       if (trouble !== null) return aliasError(level, chain, file, trouble);
-      at = canonical(found.answer.hop.target);
+      at = canonicalName(found.answer.hop.target);
     }
   }
 }
@@ -135,9 +136,5 @@ export function aliasError(level: string, chain: AliasHop[], file: string, troub
 function parentOf(name: string): string {
   const first = /^(?:[^.\\]|\\.)*\./.exec(name);
   return first ? name.slice(first[0].length) : '';
-}
-
-function canonical(name: string): string {
-  return name.toLowerCase().replace(/\.+$/, '');
 }
 

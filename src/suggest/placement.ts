@@ -2,6 +2,7 @@
 // functions over the lookups of every level the CA consults (docs/caa-rules.md §5, rules 5-6).
 import { evaluateCaa, selectRelevant, type Evaluation } from '../caa/evaluate.js';
 import { recordText } from '../caa/zone.js';
+import { canonicalName, isWithin } from '../dns/delegation.js';
 import type { CaaFound, CaaLookup } from '../dns/lookup.js';
 import type { CaaRecord } from '../dns/wire.js';
 import type { Grant } from './policy.js';
@@ -16,19 +17,12 @@ export type Placement =
   | { kind: 'alias'; target: string; targetZone: string }
   | { kind: 'error'; reason: string };
 
-function canonical(name: string): string {
-  return name.toLowerCase().replace(/\.+$/, '');
-}
-
-function within(name: string, zone: string): boolean {
-  return name === zone || name.endsWith(`.${zone}`);
-}
 
 /** The name whose records a lookup holds: the alias target when the resolver followed one. */
 export function servedBy(lookup: CaaLookup): string {
-  if (lookup.kind === 'records' && lookup.records[0]) return canonical(lookup.records[0].owner);
+  if (lookup.kind === 'records' && lookup.records[0]) return canonicalName(lookup.records[0].owner);
   const last = lookup.chain.at(-1);
-  return last ? canonical(last.target) : lookup.name;
+  return last ? canonicalName(last.target) : lookup.name;
 }
 
 /** The alias target holding the relevant set (rule 5), or null when none is reached through an alias. */
@@ -55,7 +49,7 @@ export function placeName(levels: CaaLookup[], apex: string, targetZone: string 
     if (targetZone !== null && targetZone === apex) return { kind: 'owner', owner: target, chosen: 'alias-target', notes: aliasNotes };
     return { kind: 'alias', target, targetZone: targetZone ?? target };
   }
-  if (within(relevant.name, apex)) return { kind: 'owner', owner: relevant.name, chosen: 'published', notes: aliasNotes };
+  if (isWithin(relevant.name, apex)) return { kind: 'owner', owner: relevant.name, chosen: 'published', notes: aliasNotes };
   return {
     kind: 'owner', owner: apex, chosen: 'zone-apex',
     notes: [...aliasNotes, `the CAA at ${relevant.name} is in a parent zone; records at ${apex} take its place for names below`],
