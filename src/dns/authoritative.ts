@@ -135,13 +135,11 @@ export class AuthoritativeView {
    */
   private followFile(level: string, file: string, answer: FileAnswer, chain: AliasHop[], hops: number): Promise<Omit<AuthoritativeLevel, 'name'>> | Omit<AuthoritativeLevel, 'name'> {
     if (answer.kind !== 'alias') return { baseline: fileLookup(level, answer, chain, file), perServer: [], signedZones: [] };
-    const target = canonicalName(answer.hop.target);
-    const seen = [level, ...chain.map((h) => canonicalName(h.target))];
-    if (seen.includes(target) || hops + 1 > MAX_ALIAS_HOPS) {
-      const trouble = aliasTrouble(level, [...chain, answer.hop]) ?? `a chain of more than ${MAX_ALIAS_HOPS} aliases from ${level}`;
-      return { baseline: aliasError(level, [...chain, answer.hop], file, trouble), perServer: [], signedZones: [] };
-    }
-    return this.follow(level, target, [...chain, answer.hop], hops + 1);
+    const next = [...chain, answer.hop];
+    // A loop, or more hops than a recursor follows (`hops` is the chain's length).
+    const trouble = aliasTrouble(level, next);
+    if (trouble !== null) return { baseline: aliasError(level, next, file, trouble), perServer: [], signedZones: [] };
+    return this.follow(level, canonicalName(answer.hop.target), next, hops + 1);
   }
 
   /** Every server's answer for `name` over UDP and TCP (cached); null when none can be asked from here. */
