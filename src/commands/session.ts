@@ -9,7 +9,7 @@ import { Delegations } from '../dns/delegation.js';
 import { Limiter } from '../dns/limiter.js';
 import { Resolver, type QueryEvent } from '../dns/resolver.js';
 import { UdpPool } from '../dns/udp-pool.js';
-import { formatServer } from '../dns/transport.js';
+import { formatServer, type ServerAddress } from '../dns/transport.js';
 import { WhatIf } from '../dns/what-if.js';
 import { selectLineages, type Selection } from '../sources/select.js';
 import type { SourceError } from '../vocabulary.js';
@@ -39,29 +39,26 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given: Sele
 export async function executeCheck(options: CheckOptions, io: CliIo, given?: Selection, streamTo?: 'stdout' | 'stderr'): Promise<Report> {
   const started = performance.now(); // monotonic: a clock step does not make a negative duration
   const seconds = (): number => (performance.now() - started) / 1000;
-  const system = await readResolvConf(io.resolvConfPath ?? '/etc/resolv.conf');
-  const servers = options.resolvers.length > 0 ? options.resolvers : system.servers;
+  const dns = await resolverSettings(options, io);
   const selection = given ?? (await selectLineages(options, { env: io.env, cwd: io.cwd ?? process.cwd(), now: io.now() }));
   const errors: SourceError[] = [...selection.errors];
   const notices: string[] = [];
-  const caResolver = new CaResolver({ identityOverride: options.caaIdentities, identitiesByCa: options.caIdentitiesByCa, now: io.now(), directoryTimeoutMs: 5000 });
+  const caResolver = caResolverFor(options, io.now());
   let resolver: Resolver | null = null;
   let pool: UdpPool | null = null;
   let authority: AuthoritativeView | null = null;
   // What if: the zone files stand in for the zones they cover, in both views (README "What if").
   const whatIf = options.zoneFiles.length > 0 ? new WhatIf(options.zoneFiles) : null;
   let client: AuthorityClient | null = null;
-  const timeoutMs = options.timeoutMs ?? system.timeoutMs ?? 5000;
-  const retries = options.retries ?? (system.attempts !== null ? system.attempts - 1 : 2);
   const trace = options.verbose && !options.json
     ? (e: QueryEvent) => io.stderr.write(`dns: ${e.name} @${e.server} ${e.transport}: ${e.outcome} (${Math.round(e.ms)} ms)\n`)
     : undefined;
-  if (servers.length === 0) {
-    errors.push({ source: 'dns', path: io.resolvConfPath ?? '/etc/resolv.conf', message: 'no nameserver found; give --resolver ADDR' });
+  if (dns.missing !== null) {
+    errors.push(dns.missing);
   } else {
     const limiter = new Limiter(options.concurrency);
     pool = new UdpPool();
-    resolver = new Resolver({ servers, timeoutMs, retries, concurrency: options.concurrency, limiter, pool, onQuery: trace });
+    resolver = new Resolver({ servers: dns.servers, timeoutMs: dns.timeoutMs, retries: dns.retries, concurrency: options.concurrency, limiter, pool, onQuery: trace });
     const names = selection.lineages.reduce((n, l) => n + l.names.length, 0);
     const authoritative = options.authoritative ?? names <= AUTHORITATIVE_DEFAULT_LIMIT;
     if (!authoritative && options.authoritative === null) {
@@ -102,11 +99,31 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
   }
   if (resolver && options.verbose && !options.json) {
     const direct = client ? ` and ${client.queriesSent} to authoritative servers` : '';
-    io.stderr.write(`dns: ${resolver.queriesSent} queries to ${servers.map(formatServer).join(', ')}${direct}\n`);
+    io.stderr.write(`dns: ${resolver.queriesSent} queries to ${dns.servers.map(formatServer).join(', ')}${direct}\n`);
   }
   return report;
 }
 
+/** Our resolver as the options and resolv.conf say: its servers and waits, or the error that there is none. */
+export async function resolverSettings(
+  options: CheckOptions,
+  io: CliIo,
+): Promise<{ servers: ServerAddress[]; timeoutMs: number; retries: number; missing: SourceError | null }> {
+  const path = io.resolvConfPath ?? '/etc/resolv.conf';
+  const system = await readResolvConf(path);
+  const servers = options.resolvers.length > 0 ? options.resolvers : system.servers;
+  return {
+    servers,
+    timeoutMs: options.timeoutMs ?? system.timeoutMs ?? 5000,
+    retries: options.retries ?? (system.attempts !== null ? system.attempts - 1 : 2),
+    missing: servers.length === 0 ? { source: 'dns', path, message: 'no nameserver found; give --resolver ADDR' } : null,
+  };
+}
+
+/** What the run knows of CAs: the built-in table, under the identities the options and site defaults give. */
+export function caResolverFor(options: CheckOptions, now: Date): CaResolver {
+  return new CaResolver({ identityOverride: options.caaIdentities, identitiesByCa: options.caIdentitiesByCa, now, directoryTimeoutMs: 5000 });
+}
 
 /** Most names a what-if notice lists for one file; the per-name reports say it for every name. */
 const NOTICE_NAMES = 10;

@@ -3,8 +3,6 @@
 // policy: preflight suggest", docs/caa-rules.md §5). Exit 0 printed; 1 refused (a renewal would
 // not pass); 2 a lookup, a CA or a configuration failed; 64 usage.
 import { parseArgs } from 'node:util';
-import { CaResolver } from '../ca/resolve.js';
-import { readResolvConf } from '../dns/resolvconf.js';
 import { Resolver } from '../dns/resolver.js';
 import { printableLine } from '../report/escape.js';
 import { problemLines, renderSuggestionText, renderSuggestJson, suggestDocument } from '../report/suggestion.js';
@@ -17,7 +15,7 @@ import { LETS_ENCRYPT, type SourceError } from '../vocabulary.js';
 import { VERSION } from '../version.js';
 import { flagText, OPTIONS, parseArgsSpec } from './option-table.js';
 import { parseWithSiteDefaults, UsageError } from './options.js';
-import type { CliIo } from './session.js';
+import { caResolverFor, resolverSettings, type CliIo } from './session.js';
 
 /** Options only suggest takes; the rest go through the check's parser (and the site defaults). */
 const OWN = new Set(['iodef', 'no-accounturi', 'no-methods', 'with-staging']);
@@ -40,19 +38,15 @@ export async function suggestCommand(argv: string[], io: CliIo): Promise<number>
   const lineages = [...selection.lineages];
   if (own['with-staging']) lineages.push(...(await stagingLineages(selection.lineages, options.configDir ?? DEFAULT_CONFIG_DIR, notices)));
 
-  const system = await readResolvConf(io.resolvConfPath ?? '/etc/resolv.conf');
-  const servers = options.resolvers.length > 0 ? options.resolvers : system.servers;
-  if (servers.length === 0) errors.push({ source: 'dns', path: io.resolvConfPath ?? '/etc/resolv.conf', message: 'no nameserver found; give --resolver ADDR' });
+  const dns = await resolverSettings(options, io);
+  if (dns.missing !== null) errors.push(dns.missing);
   if (lineages.length === 0 && errors.length === 0) {
     errors.push({ source: 'selection', path: null, message: `nothing to suggest for: no renewal confs under ${options.configDir ?? DEFAULT_CONFIG_DIR} and no acme.sh certificate (give --config-dir or --acme-home)` });
   }
   let suggestion: Suggestion = { zones: [], covered: [], skipped: [], refused: [], errors: [] };
   if (errors.length === 0) {
-    const resolver = new Resolver({
-      servers, timeoutMs: options.timeoutMs ?? system.timeoutMs ?? 5000,
-      retries: options.retries ?? (system.attempts !== null ? system.attempts - 1 : 2), concurrency: options.concurrency,
-    });
-    const caResolver = new CaResolver({ identityOverride: options.caaIdentities, identitiesByCa: options.caIdentitiesByCa, now, directoryTimeoutMs: 5000 });
+    const resolver = new Resolver({ servers: dns.servers, timeoutMs: dns.timeoutMs, retries: dns.retries, concurrency: options.concurrency });
+    const caResolver = caResolverFor(options, now);
     try {
       suggestion = await planSuggestion(lineages, { resolver, caResolver }, build);
     } finally {
