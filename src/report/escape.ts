@@ -18,12 +18,7 @@ export function printableLine(text: string): string {
 
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-const JSON_UNSAFE_ANY = new RegExp(JSON_UNSAFE.source);
-
 /** JSON.stringify, with the characters it leaves raw but terminals act on written as \uXXXX. */
 export function safeJson(value: unknown, indent = 2): string {
-  const text = JSON.stringify(value, null, indent);
-  // Almost every document has none of them: test first rather than copy a fleet's megabytes.
-  if (!JSON_UNSAFE_ANY.test(text)) return text;
-  return text.replace(JSON_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

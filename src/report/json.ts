@@ -114,16 +114,16 @@ function documentTail(report: Report, meta: { version: string; checkedAt: Date }
   };
 }
 
-/**
- * The document written as it is made: the lineages first, a piece each, and the overall status
- * and summary last. Together the pieces are exactly JSON.stringify(document, null, 2).
- */
 /** What JSON.stringify({ lineages: [x] }, null, 2) puts around x. */
 const IN_LINEAGES = '{\n  "lineages": [';
 const AFTER_LINEAGES = '\n  ]\n}';
 
+/**
+ * The document written as it is made: the lineages first, a piece each, and the overall status
+ * and summary last. Together the pieces are exactly JSON.stringify(document, null, 2).
+ */
 export const jsonPieces = {
-  head: '{\n  "lineages": [',
+  head: IN_LINEAGES,
   lineage: (l: LineageReport, first: boolean): string =>
     // Stringified where it stands in the document, so JSON.stringify indents it: no copy to re-indent.
     `${first ? '' : ','}${safeJson({ lineages: [lineageDocument(l)] }).slice(IN_LINEAGES.length, -AFTER_LINEAGES.length)}`,
