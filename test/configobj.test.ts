@@ -1,7 +1,9 @@
 // certbot's renewal confs are configobj files: what configobj accepts and rejects, and the values
 // it keeps (a `;` is not a comment; `false` is read back as a string).
+import fc from 'fast-check';
+import ini from 'ini';
 import { describe, expect, it } from 'vitest';
-import { confList, confString, parseConfigObj } from '../src/sources/configobj.js';
+import { confList, confString, parseConfigObj, unquote } from '../src/sources/configobj.js';
 
 describe('configobj grammar', () => {
   it('reads top-level keys, [renewalparams], the nested [[webroot_map]] and trailing-comma lists', () => {
@@ -27,5 +29,23 @@ describe('configobj grammar', () => {
     ['[a]]', /unbalanced brackets/],
   ])('rejects %j as configobj does', (text, message) => {
     expect(() => parseConfigObj(text)).toThrow(message);
+  });
+});
+
+describe('configobj values', () => {
+  it('reads every value as ini.unsafe does, plain ones without ini (quotes, escapes, comments, spaces)', () => {
+    const char = fc.constantFrom('a', 'Z', '0', ' ', '\t', '"', "'", '\\', ';', '#', '=', ',', '/', ':', 'é', '\u00a0');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 24 }), (chars) => {
+        const raw = chars.join('');
+        expect(unquote(raw)).toBe(ini.unsafe(raw));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+  it('handles CRLF line ends and a UTF-8 byte-order mark as before', () => {
+    const conf = parseConfigObj('\uFEFFversion = 2.1.0\r\n[renewalparams]\r\nauthenticator = webroot\r\n');
+    expect(confString(conf, 'version')).toBe('2.1.0');
+    expect(confString(conf.renewalparams as never, 'authenticator')).toBe('webroot');
   });
 });

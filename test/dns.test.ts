@@ -3,7 +3,9 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import packet from 'dns-packet';
+import fc from 'fast-check';
 import { caaRdata, decodeResponse, encodeCaaQuery, encodeQuery } from '../src/dns/wire.js';
+import { domainName } from '../src/dns/domain-name.js';
 import { parseResolvConf, parseResolverAddress } from '../src/dns/resolvconf.js';
 import { aliasTrouble, type CaaLookup } from '../src/dns/lookup.js';
 import { Resolver } from '../src/dns/resolver.js';
@@ -67,6 +69,53 @@ describe('wire: CAA RDATA codec', () => {
     expect(q.flags! & packet.RECURSION_DESIRED).toBeTruthy();
     expect(q.flags! & packet.AUTHENTIC_DATA).toBeTruthy();
     expect(q.additionals![0]).toMatchObject({ type: 'OPT', udpPayloadSize: 4096 });
+  });
+});
+
+describe('wire: domain-name decoder', () => {
+  /** dns-packet's name.decode, the reference: its result and length, or its error message. */
+  const reference = (buf: Buffer, offset: number): { name: string; bytes: number } | string => {
+    const codec = (packet as unknown as { name: { decode: ((b: Buffer, o: number) => string) & { bytes: number } } }).name;
+    try {
+      const name = codec.decode(buf, offset);
+      return { name, bytes: codec.decode.bytes };
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  const ours = (buf: Buffer, offset: number): { name: string; bytes: number } | string => {
+    try {
+      return domainName.decode(buf, offset);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  it.each<[string, number[], number]>([
+    ['the root', [0], 0],
+    ['two labels', [1, 0x61, 4, 0x74, 0x65, 0x73, 0x74, 0], 0],
+    ['a pointer back to an earlier name', [1, 0x61, 0, 1, 0x62, 0xc0, 0x00], 3],
+    ['a pointer forward (refused)', [0xc0, 0x02, 0], 0],
+    ['a pointer to itself (refused)', [1, 0x61, 0xc0, 0x02], 2],
+    ['a label past the end', [5, 0x61], 0],
+    ['a reserved label type', [0x40, 0], 0],
+    ['a name of 255 octets', [...Array.from({ length: 4 }, () => [63, ...Array<number>(63).fill(0x61)]).flat().slice(0, 254), 0], 0],
+    ['invalid UTF-8 in a label', [2, 0xff, 0xfe, 0], 0],
+  ])('decodes %s as dns-packet does', (_, bytes, offset) => {
+    const buf = Buffer.from(bytes);
+    expect(ours(buf, offset)).toEqual(reference(buf, offset));
+  });
+
+  it('agrees with dns-packet on arbitrary bytes, pointers and labels included', () => {
+    const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 1, 2, 3, 63, 64, 0xc0, 0xc1));
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 80 }), fc.nat(20), (bytes, at) => {
+        const buf = Buffer.from(bytes);
+        const offset = Math.min(at, buf.length);
+        expect(ours(buf, offset)).toEqual(reference(buf, offset));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
 

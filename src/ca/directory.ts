@@ -2,8 +2,7 @@
 // the roots that client trusts (docs/private-cas.md), within one deadline for the whole exchange,
 // following a few redirects, and never more than a directory's worth of bytes.
 import { readdirSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import path from 'node:path';
 import { readSmallFileSync } from '../fsutil.js';
 import type { CaBundle } from '../sources/lineage.js';
@@ -90,11 +89,21 @@ export function fetchDirectory(url: string, timeoutMs: number, bundle: CaBundle 
   } catch (err) {
     return Promise.reject(err);
   }
-  return get(url, ca, Date.now() + timeoutMs, timeoutMs, 0);
+  return loadClients().then((clients) => get(clients, url, ca, Date.now() + timeoutMs, timeoutMs, 0));
+}
+
+type Clients = { http: typeof import('node:http'); https: typeof import('node:https') };
+let clients: Promise<Clients> | null = null;
+
+/** node:http and node:https, loaded on first use: only an unknown CA's directory needs them (README "Speed"). */
+function loadClients(): Promise<Clients> {
+  clients ??= Promise.all([import('node:http'), import('node:https')]).then(([http, https]) => ({ http, https }));
+  return clients;
 }
 
 /** One GET of the chain of redirects, all within `deadline`. */
-function get(url: string, ca: string[] | undefined, deadline: number, timeoutMs: number, hops: number): Promise<unknown> {
+function get(clients: Clients, url: string, ca: string[] | undefined, deadline: number, timeoutMs: number, hops: number): Promise<unknown> {
+  const { http, https } = clients;
   return new Promise((resolve, reject) => {
     let settled = false;
     let target: URL;
@@ -117,7 +126,7 @@ function get(url: string, ca: string[] | undefined, deadline: number, timeoutMs:
       if ([301, 302, 303, 307, 308].includes(status) && location) {
         res.resume();
         if (hops >= MAX_DIRECTORY_REDIRECTS) return fail(new DirectoryError(`more than ${MAX_DIRECTORY_REDIRECTS} redirects`));
-        get(new URL(location, target).href, ca, deadline, timeoutMs, hops + 1).then(done, fail);
+        get(clients, new URL(location, target).href, ca, deadline, timeoutMs, hops + 1).then(done, fail);
         return;
       }
       if (status < 200 || status > 299) {

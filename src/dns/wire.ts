@@ -1,9 +1,10 @@
-// DNS wire format: query encoding and response decoding on top of dns-packet.
+// DNS wire format: query encoding and response decoding, for the few types a check reads.
 //
-// dns-packet decodes CAA values as UTF-8, which replaces invalid bytes with U+FFFD. The CA
-// compares CAA values byte for byte (docs/caa-rules.md rule 13), so CAA RDATA goes through our own
-// codec below and values are kept as byte strings (one char per byte, 'latin1').
-import packet from 'dns-packet';
+// dns-packet (which the in-process test and demo servers use) decodes CAA values as UTF-8, which
+// replaces invalid bytes with U+FFFD. The CA compares CAA values byte for byte (docs/caa-rules.md
+// rule 13), so CAA RDATA goes through our own codec below and values are kept as byte strings (one
+// char per byte, 'latin1'). Names go through domain-name.ts.
+import { domainName } from './domain-name.js';
 
 export const TYPE_A = 1;
 export const TYPE_NS = 2;
@@ -18,11 +19,13 @@ export const TYPE_CAA = 257;
 const CLASS_IN = 1;
 const EDNS_OPTION_EDE = 15;
 
-/** dns-packet's domain-name codec (handles compression); missing from its type definitions. */
-interface NameCodec {
-  decode: ((buf: Buffer, offset: number) => string) & { bytes: number };
-}
-const nameCodec = (packet as unknown as { name: NameCodec }).name;
+/** Header flag bits (RFC 1035 §4.1.1, RFC 4035 §3.2) and the EDNS DO bit (RFC 3225). */
+const FLAG_AA = 1 << 10;
+const FLAG_TC = 1 << 9;
+const FLAG_RD = 1 << 8;
+const FLAG_RA = 1 << 7;
+const FLAG_AD = 1 << 5;
+const EDNS_DO = 1 << 15;
 
 /** A CAA resource record as served. tag and value are byte strings: one char per byte. */
 export interface CaaRecord {
@@ -127,7 +130,7 @@ export function encodeQuery(id: number, name: string, type: number, options: { r
   const qnameLength = labels.reduce((n, l) => n + 1 + Buffer.byteLength(l, 'latin1'), 1);
   const buf = Buffer.alloc(12 + qnameLength + 4 + 11);
   buf.writeUInt16BE(id, 0);
-  buf.writeUInt16BE((options.recursion ? packet.RECURSION_DESIRED : 0) | packet.AUTHENTIC_DATA, 2);
+  buf.writeUInt16BE((options.recursion ? FLAG_RD : 0) | FLAG_AD, 2);
   buf.writeUInt16BE(1, 4); // one question
   buf.writeUInt16BE(1, 10); // one additional: OPT
   let at = 12;
@@ -145,7 +148,7 @@ export function encodeQuery(id: number, name: string, type: number, options: { r
   // OPT: root owner, type 41, class = UDP payload size, TTL = extended rcode, version, DO flag.
   buf.writeUInt16BE(TYPE_OPT, at + 1);
   buf.writeUInt16BE(4096, at + 3);
-  buf.writeUInt32BE(options.dnssecOk ? packet.DNSSEC_OK : 0, at + 5);
+  buf.writeUInt32BE(options.dnssecOk ? EDNS_DO : 0, at + 5);
   return buf;
 }
 
@@ -156,8 +159,8 @@ export function encodeQuery(id: number, name: string, type: number, options: { r
 export function peekHeader(buf: Buffer): { id: number; isResponse: boolean; question: DecodedResponse['question'] } | null {
   if (buf.length < 12) return null;
   try {
-    const name = nameCodec.decode(buf, 12);
-    const at = 12 + nameCodec.decode.bytes;
+    const { name, bytes } = domainName.decode(buf, 12);
+    const at = 12 + bytes;
     if (buf.readUInt16BE(4) !== 1 || at + 4 > buf.length) return null;
     const question = { name, type: buf.readUInt16BE(at), class: buf.readUInt16BE(at + 2) };
     return { id: buf.readUInt16BE(0), isResponse: (buf.readUInt16BE(2) & 0x8000) !== 0, question };
@@ -174,10 +177,10 @@ export function decodeResponse(buf: Buffer): DecodedResponse {
   const out: DecodedResponse = {
     id: buf.readUInt16BE(0),
     isResponse: (flags & 0x8000) !== 0,
-    truncated: (flags & packet.TRUNCATED_RESPONSE) !== 0,
-    authoritative: (flags & packet.AUTHORITATIVE_ANSWER) !== 0,
-    recursionAvailable: (flags & packet.RECURSION_AVAILABLE) !== 0,
-    authenticData: (flags & packet.AUTHENTIC_DATA) !== 0,
+    truncated: (flags & FLAG_TC) !== 0,
+    authoritative: (flags & FLAG_AA) !== 0,
+    recursionAvailable: (flags & FLAG_RA) !== 0,
+    authenticData: (flags & FLAG_AD) !== 0,
     rcode: flags & 0x0f,
     question: null,
     caa: [],
@@ -187,8 +190,8 @@ export function decodeResponse(buf: Buffer): DecodedResponse {
   };
   let offset = 12;
   for (let i = 0; i < counts[0]!; i++) {
-    const name = nameCodec.decode(buf, offset);
-    offset += nameCodec.decode.bytes;
+    const { name, bytes } = domainName.decode(buf, offset);
+    offset += bytes;
     const q = { name, type: buf.readUInt16BE(offset), class: buf.readUInt16BE(offset + 2) };
     offset += 4;
     if (i === 0) out.question = q;
@@ -198,8 +201,8 @@ export function decodeResponse(buf: Buffer): DecodedResponse {
   try {
     sections.forEach((count, section) => {
       for (let i = 0; i < count; i++) {
-        const owner = nameCodec.decode(buf, offset);
-        offset += nameCodec.decode.bytes;
+        const { name: owner, bytes } = domainName.decode(buf, offset);
+        offset += bytes;
         const type = buf.readUInt16BE(offset);
         const klass = buf.readUInt16BE(offset + 2);
         const ttlOrFlags = buf.readUInt32BE(offset + 4);
@@ -213,7 +216,7 @@ export function decodeResponse(buf: Buffer): DecodedResponse {
             out.aliases.push({
               type: type === TYPE_CNAME ? 'CNAME' : 'DNAME',
               owner,
-              target: nameCodec.decode(buf, rdataStart),
+              target: domainName.decode(buf, rdataStart).name,
             });
           }
         } else if (type === TYPE_OPT) {
@@ -239,13 +242,11 @@ const SECTIONS: Section[] = ['answer', 'authority', 'additional'];
 function decodeOther(buf: Buffer, start: number, rdata: Buffer, type: number): Record<string, unknown> | null {
   switch (type) {
     case TYPE_NS:
-      return { type: 'NS', target: nameCodec.decode(buf, start) };
+      return { type: 'NS', target: domainName.decode(buf, start).name };
     case TYPE_SOA: {
       // MNAME and RNAME, then SERIAL (RFC 1035 §3.3.13).
-      nameCodec.decode(buf, start);
-      let at = start + nameCodec.decode.bytes;
-      nameCodec.decode(buf, at);
-      at += nameCodec.decode.bytes;
+      let at = start + domainName.decode(buf, start).bytes; // MNAME
+      at += domainName.decode(buf, at).bytes; // RNAME
       return { type: 'SOA', serial: buf.readUInt32BE(at) };
     }
     case TYPE_A:

@@ -1,8 +1,19 @@
 // certbot's renewal confs are written by Python's configobj. We check the line grammar configobj
 // enforces (so a file certbot would reject is reported as broken, with its line), build the
 // nested sections as we go (`[[subsection]]` included), and let `ini` read each value (quotes,
-// escapes, trailing comments) as it reads its own files.
-import ini from 'ini';
+// escapes, trailing comments) as it reads its own files. A plain value (no quote, backslash, `;`
+// or `#`: nearly every value certbot writes) is only trimmed, as ini would, without loading ini.
+import { createRequire } from 'node:module';
+
+type Ini = typeof import('ini');
+let ini: Ini | null = null;
+
+/** ini's reading of one value: quotes, escapes and a trailing comment handled; plain text trimmed. */
+export function unquote(raw: string): string {
+  if (!/["'\\;#]/.test(raw)) return raw.trim(); // what ini.unsafe returns for it
+  ini ??= createRequire(import.meta.url)('ini') as Ini;
+  return ini.unsafe(raw);
+}
 
 /** A conf certbot could not load either, with the line that breaks it. */
 export class ConfSyntaxError extends Error {
@@ -29,22 +40,23 @@ const KEY_VALUE = /^([^=]+?)\s*=\s*(.*)$/;
  * brackets, a subsection without a parent, duplicate keys or sections, unterminated quotes.
  */
 export function parseConfigObj(text: string): ConfSection {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  // `\r` before `\n` goes with the trim below.
+  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
   const root: ConfSection = Object.create(null);
   const seen = new Set<string>();
   let path: string[] = [];
   let current = root;
-  lines.forEach((raw, i) => {
+  for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const section = SECTION.exec(line);
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const section = line.startsWith('[') ? SECTION.exec(line) : null;
     if (section) {
       const depth = section[1]!.length;
       if (depth !== section[3]!.length) throw new ConfSyntaxError(`unbalanced brackets in ${JSON.stringify(line)}`, lineNo);
       if (depth > path.length + 1) throw new ConfSyntaxError(`section ${JSON.stringify(line)} is nested too deeply`, lineNo);
       if (section[2] === '') throw new ConfSyntaxError('empty section name', lineNo);
-      path = [...path.slice(0, depth - 1), ini.unsafe(section[2]!)];
+      path = [...path.slice(0, depth - 1), unquote(section[2]!)];
       const key = `[${path.join('\u0000')}]`;
       if (seen.has(key)) throw new ConfSyntaxError(`duplicate section ${JSON.stringify(section[2])}`, lineNo);
       seen.add(key);
@@ -55,7 +67,7 @@ export function parseConfigObj(text: string): ConfSection {
         parent[part] = made;
         return made;
       }, root);
-      return;
+      continue;
     }
     const kv = KEY_VALUE.exec(line);
     if (!kv) throw new ConfSyntaxError(`invalid line ${JSON.stringify(line)} (expected "key = value")`, lineNo);
@@ -64,16 +76,17 @@ export function parseConfigObj(text: string): ConfSection {
     if (seen.has(fullKey)) throw new ConfSyntaxError(`duplicate keyword ${JSON.stringify(key)}`, lineNo);
     seen.add(fullKey);
     checkQuotes(kv[2]!, lineNo);
-    if (key === '__proto__') return;
+    if (key === '__proto__') continue;
     // ini would cut a value at `;`, which configobj keeps: escape it for ini.
-    const value = ini.unsafe(kv[2]!.replace(/;/g, '\\;'));
+    const value = unquote(kv[2]!.replace(/;/g, '\\;'));
     current[key] = value === 'true' || value === 'false' ? value === 'true' : value;
-  });
+  }
   return root;
 }
 
 /** configobj's value grammar: quoted items must be closed (`'a, b', c` is a list of two). */
 function checkQuotes(value: string, lineNo: number): void {
+  if (!value.includes('"') && !value.includes("'")) return;
   let quote: string | null = null;
   for (const ch of value) {
     if (quote) {
