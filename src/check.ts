@@ -236,8 +236,17 @@ function runNotices(deps: CheckDeps, reports: CheckedLineage[]): string[] {
   return notices;
 }
 
+/** One view per resolved CA, so that explanations shared between names can be keyed on it. */
+const caViews = new WeakMap<ResolvedCa, CaView>();
+
 /** The CA as explanations see it, with the catalog of known CAs handed in. */
 function caView(ca: ResolvedCa): CaView {
+  let view = caViews.get(ca);
+  if (view === undefined) caViews.set(ca, (view = makeCaView(ca)));
+  return view;
+}
+
+function makeCaView(ca: ResolvedCa): CaView {
   return {
     label: ca.label,
     displayName: ca.authority?.displayName ?? ca.label,

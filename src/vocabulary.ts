@@ -50,6 +50,8 @@ export const ZEROSSL_DIRECTORY = 'https://acme.zerossl.com/v2/DV90';
 
 /** Whether an identifier is an IP address (`[v6]` brackets allowed); the CA skips CAA for those (docs/caa-rules.md §0). */
 export function isIpAddress(text: string): boolean {
+  // A name with a letter past 'f' and no colon is no address: spares net.isIP's long patterns per name.
+  if (!text.includes(':') && /[g-z]/i.test(text)) return false;
   return net.isIP(text.trim().replace(/^\[(.*)\]$/, '$1')) !== 0;
 }
 

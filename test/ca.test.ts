@@ -62,6 +62,25 @@ describe('built-in CA table', () => {
   });
 });
 
+describe('resolved once per run', () => {
+  it('hands every lineage of one CA the same resolution, and a lineage with other roots its own', async () => {
+    const resolver = new CaResolver({ identityOverride: [], now: new Date(), directoryTimeoutMs: 200 });
+    const server = 'https://acme-v02.api.letsencrypt.org/directory';
+    const bundle = { path: '/etc/ssl/private-root.pem', source: 'CA_BUNDLE' as const, from: 'account.conf', replacesDefault: true };
+    const [a, b, c, d] = await Promise.all([
+      resolver.resolve(server, { client: 'certbot' }),
+      resolver.resolve(server, { client: 'certbot' }),
+      resolver.resolve(server, { client: 'acme.sh', bundle }),
+      resolver.resolve('zerossl', { client: 'certbot' }),
+    ]);
+    expect(a.ok && b.ok && c.ok && d.ok).toBe(true);
+    if (!a.ok || !b.ok || !c.ok || !d.ok) return;
+    expect(b.ca).toBe(a.ca); // the same object: explanations are shared on it
+    expect(c.ca).not.toBe(a.ca);
+    expect(d.ca.identities).toContain('sectigo.com');
+  });
+});
+
 describe('unknown directories', () => {
   it('reads meta.caaIdentities once per run and normalises them', async () => {
     hits.length = 0;

@@ -134,3 +134,46 @@ describe('bytes as served', () => {
     expect(bytesToText(bytes)).toBe(shown);
   });
 });
+
+describe('explanations shared between names that reach one RRset (README "Speed")', () => {
+  /** One lookup object, as the resolver's cache hands the same one to every name under it. */
+  const shared: CaaLookup = {
+    kind: 'records', name: 'example.com', chain: [], server: null, transport: 'udp', validated: false,
+    records: ['0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/123"', '0 issuewild "sectigo.com"'].map((r) => ({
+      owner: 'example.com', ...caa(r),
+    })),
+  };
+  const explainVia = (name: string, context: ContextView, ca = LE) => {
+    const n = toCheckName(name);
+    const empty: CaaLookup = { kind: 'empty', nxdomain: true, name: n.base, chain: [], server: null, transport: 'udp', validated: false };
+    return explainName(n, evaluateCaa([empty, shared], n.wildcard, ca.policy, context), ca, context);
+  };
+  /** The same name judged with nothing shared: a fresh copy of the RRset. */
+  const fresh = (name: string, context: ContextView, ca = LE) => {
+    const n = toCheckName(name);
+    const copy: CaaLookup = { ...shared, records: shared.records.map((r) => ({ ...r })) } as CaaLookup;
+    const empty: CaaLookup = { kind: 'empty', nxdomain: true, name: n.base, chain: [], server: null, transport: 'udp', validated: false };
+    return explainName(n, evaluateCaa([empty, copy], n.wildcard, ca.policy, context), ca, context);
+  };
+
+  it('gives each name, account, method and CA the report it would get alone', () => {
+    const other: ContextView = { ...CONTEXT, accountUri: `${PROD}999`, accountSource: 'other/regr.json' };
+    const dns: ContextView = { ...CONTEXT, method: 'dns-01', methodSource: 'manual' };
+    const cases: Array<[string, ContextView, CaView]> = [
+      ['a.example.com', CONTEXT, LE], ['b.example.com', CONTEXT, LE], ['a.example.com', other, LE], ['b.example.com', other, LE],
+      ['*.a.example.com', CONTEXT, LE], ['*.b.example.com', CONTEXT, LE], ['*.c.example.com', dns, LE], ['a.example.com', dns, ZEROSSL],
+      ['*.a.example.com', CONTEXT, ZEROSSL],
+    ];
+    // Twice round: the second time everything comes from what the first put in words.
+    for (let round = 0; round < 2; round++) {
+      for (const [name, context, ca] of cases) expect(explainVia(name, context, ca)).toEqual(fresh(name, context, ca));
+    }
+    expect(explainVia('a.example.com', other).status).toBe('fail');
+    expect(explainVia('a.example.com', CONTEXT).status).toBe('pass');
+  });
+  it('names the name itself in a note that depends on it', () => {
+    const notes = ['*.a.example.com', '*.b.example.com'].map((n) => explainVia(n, CONTEXT).recordNotes[0]!.note);
+    expect(notes[0]).toContain('*.a.example.com');
+    expect(notes[1]).toContain('*.b.example.com');
+  });
+});

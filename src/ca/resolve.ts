@@ -49,11 +49,21 @@ interface DirectoryFailure {
 /** Resolves CA names/URLs for one run; each unknown directory is fetched at most once per set of roots. */
 export class CaResolver {
   private readonly directories = new Map<string, Promise<string[] | DirectoryFailure>>();
+  private readonly resolutions = new Map<string, Promise<CaResolution>>();
 
   constructor(private readonly options: CaResolverOptions) {}
 
-  /** Resolve a --ca value or a lineage's server URL, reading an unknown directory with the requester's roots. */
-  async resolve(nameOrUrl: string, requester: CaRequester = {}): Promise<CaResolution> {
+  /**
+   * Resolve a --ca value or a lineage's server URL, reading an unknown directory with the
+   * requester's roots. Once per value and requester: a fleet's lineages of one CA share one
+   * resolved CA (and the explanations keyed on it, README "Speed").
+   */
+  resolve(nameOrUrl: string, requester: CaRequester = {}): Promise<CaResolution> {
+    const key = JSON.stringify([nameOrUrl, requester.bundle ?? null, requester.client ?? null]);
+    return once(this.resolutions, key, () => this.resolveNow(nameOrUrl, requester));
+  }
+
+  private async resolveNow(nameOrUrl: string, requester: CaRequester): Promise<CaResolution> {
     const authority = findAuthority(nameOrUrl);
     const isUrl = /^https?:\/\//i.test(nameOrUrl.trim());
     if (!authority && !isUrl) {

@@ -40,7 +40,8 @@ export function toCheckName(input: string): CheckName {
   if (/^\d+$/.test(ascii.slice(ascii.lastIndexOf('.') + 1))) {
     throw new Error(`${JSON.stringify(input)} ends in an all-numeric label, which no TLD is`);
   }
-  const unicodeForm = domainToUnicode(ascii);
+  // Only an A-label (xn--) has another form; every other label passed LABEL and maps to itself.
+  const unicodeForm = ascii.includes('xn--') ? domainToUnicode(ascii) : ascii;
   return {
     identifier: (wildcard ? '*.' : '') + ascii,
     base: ascii,
@@ -51,6 +52,7 @@ export function toCheckName(input: string): CheckName {
 
 /** Rule 2: the full name and every parent down to the single-label TLD; never the root. */
 export function caaLookupNames(base: string): string[] {
-  const labels = base.split('.');
-  return labels.map((_, i) => labels.slice(i).join('.'));
+  const names = [base];
+  for (let dot = base.indexOf('.'); dot !== -1; dot = base.indexOf('.', dot + 1)) names.push(base.slice(dot + 1));
+  return names;
 }

@@ -48,12 +48,14 @@ function zoneTag(tag: string): string {
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /**
  * Decode a byte string for display as UTF-8. Bytes that are not part of valid UTF-8 are shown as
  * `\xNN`, never replaced: the CA compares bytes, so the reader must see them.
  */
 export function bytesToText(bytes: string): string {
+  if (ASCII_ONLY.test(bytes)) return bytes; // the same text in either reading: nearly every value served
   const buf = Buffer.from(bytes, 'latin1');
   try {
     return strictUtf8.decode(buf);

@@ -26,7 +26,8 @@ export class TransportError extends Error {
 
 /** host:port with IPv6 bracketed, for messages. */
 export function formatServer(server: ServerAddress): string {
-  return net.isIPv6(server.host) ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
+  // Not an IPv6 address without a colon: spares net.isIPv6's long pattern on every query.
+  return server.host.includes(':') && net.isIPv6(server.host) ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
 }
 
 /**

@@ -5,7 +5,7 @@ import { lookupProblem, refusalProblem } from '../caa/messages.js';
 import type { CheckName } from '../caa/name.js';
 import { bytesToText, recordText, zoneLine } from '../caa/zone.js';
 import type { CaaLookup } from '../dns/lookup.js';
-import type { AliasHop } from '../dns/wire.js';
+import type { AliasHop, CaaRecord, OwnedCaaRecord } from '../dns/wire.js';
 import type { Status } from '../vocabulary.js';
 import * as finding from './findings.js';
 import { fixText, proposeFix, recordOwner, type FixStep } from './fix.js';
@@ -17,7 +17,7 @@ export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView,
   const base: NameReport = {
     name: name.identifier, unicode: name.unicode, wildcard: name.wildcard,
     status: 'pass', reason: '', fix: null, fixSteps: [], reproduce: null, foundAt: null, cnameChain: [], records: [], recordNotes: [],
-    findings: [], caProblem: null, challenge: context.method, lookups: evaluation.levels.map(describeLookup),
+    findings: [], caProblem: null, challenge: context.method, lookups: evaluation.levels.map(lookupLine),
     judgedFrom: 'resolver', servers: [], zoneFiles: [],
   };
   switch (evaluation.why) {
@@ -53,13 +53,13 @@ function explainRrset(base: NameReport, name: CheckName, evaluation: RrsetEvalua
   const foundAt = relevant.name;
   const owner = recordOwner(evaluation);
   const at = `CAA at ${foundAt}${relevant.chain.length > 0 ? ` (via ${chainText(relevant.chain)})` : ''}`;
-  const judged = evaluation.assessments.map((a) => judgeRecord(a, name.identifier, ca, context));
+  const judged = evaluation.assessments.map((a) => sharedJudgment(a, name.identifier, ca, context));
   const findings: Finding[] = judged.flatMap((j) => j.findings);
   if (relevant.chain.length > 0) findings.push(finding.cnameImport(foundAt, chainText(relevant.chain), owner));
   findings.push(...shadowFindings(evaluation, name, ca, context));
   const common: NameReport = {
     ...base, foundAt, cnameChain: relevant.chain,
-    records: relevant.records.map((r) => ({ flags: r.flags, tag: bytesToText(r.tag), value: bytesToText(r.value) })),
+    records: displayedRecords(relevant.records),
     recordNotes: judged.map((j) => j.record),
   };
 
@@ -196,4 +196,44 @@ function shadowFindings(evaluation: RrsetEvaluation, name: CheckName, ca: CaView
   const parentVerdict = evaluateCaa(above, name.wildcard, ca.policy, context).outcome;
   if (parentVerdict === evaluation.outcome || parentVerdict === 'lookup-error') return [];
   return [finding.closerRrsetShadowsParent(evaluation.relevant.name, parent.name, parentVerdict)];
+}
+
+// Parts of a report that many names share: a fleet's names reach the same few lookups and RRsets
+// (each looked up once per run), so each is put in words once (README "Speed"). Report parts are
+// data that nothing mutates, so sharing them is safe.
+const lookupLines = new WeakMap<CaaLookup, LookupLine>();
+const recordLists = new WeakMap<OwnedCaaRecord[], CaaRecord[]>();
+const judgments = new WeakMap<RecordAssessment, WeakMap<CaView, Map<string, JudgedRecord>>>();
+
+/** describeLookup, once per lookup. */
+function lookupLine(level: CaaLookup): LookupLine {
+  let line = lookupLines.get(level);
+  if (line === undefined) lookupLines.set(level, (line = describeLookup(level)));
+  return line;
+}
+
+/** An RRset's records as reports show them (decoded values), once per RRset. */
+function displayedRecords(records: OwnedCaaRecord[]): CaaRecord[] {
+  let shown = recordLists.get(records);
+  if (shown === undefined) {
+    shown = records.map((r) => ({ flags: r.flags, tag: bytesToText(r.tag), value: bytesToText(r.value) }));
+    recordLists.set(records, shown);
+  }
+  return shown;
+}
+
+/**
+ * judgeRecord, once per assessment, CA view and request. The name matters only to a record that
+ * does not apply to it (its note names it), so only then is it part of the key.
+ */
+function sharedJudgment(a: RecordAssessment, identifier: string, ca: CaView, context: ContextView): JudgedRecord {
+  let byCa = judgments.get(a);
+  if (byCa === undefined) judgments.set(a, (byCa = new WeakMap()));
+  let byRequest = byCa.get(ca);
+  if (byRequest === undefined) byCa.set(ca, (byRequest = new Map()));
+  const named = a.role === 'not-applicable' ? identifier : null;
+  const key = JSON.stringify([named, context.accountUri, context.accountSource, context.method, context.methodSource]);
+  let judged = byRequest.get(key);
+  if (judged === undefined) byRequest.set(key, (judged = judgeRecord(a, identifier, ca, context)));
+  return judged;
 }
