@@ -6,7 +6,8 @@ import packet from 'dns-packet';
 import fc from 'fast-check';
 import { caaRdata, decodeResponse, encodeCaaQuery, encodeQuery } from '../src/dns/wire.js';
 import { domainName } from '../src/dns/domain-name.js';
-import { parseResolvConf, parseResolverAddress } from '../src/dns/resolvconf.js';
+import { defaultConcurrency, parseResolvConf, parseResolverAddress } from '../src/dns/resolvconf.js';
+import { runCli } from './helpers/run-cli.js';
 import { aliasTrouble, type CaaLookup } from '../src/dns/lookup.js';
 import { Resolver } from '../src/dns/resolver.js';
 import { hasIpv6Loopback } from './helpers/system.js';
@@ -166,6 +167,19 @@ describe('resolver over real sockets', () => {
     await Promise.all(Object.keys(zone).map((n) => resolver.lookupCaa(n)));
     expect(dns.queries).toHaveLength(20);
     expect(dns.maxInFlight).toBe(3);
+  });
+  it('puts 64 queries on the wire by default when every resolver is on this host, 16 otherwise', async () => {
+    expect(defaultConcurrency([{ host: '127.0.0.1', port: 53 }, { host: '::1', port: 53 }])).toBe(64);
+    expect(defaultConcurrency([{ host: '127.0.0.1', port: 53 }, { host: '192.0.2.1', port: 53 }])).toBe(16);
+    expect(defaultConcurrency([{ host: '2001:db8::1', port: 53 }])).toBe(16);
+    const zone = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`n${i}.test`, { caa: [], delayMs: 50 }]));
+    const names = Object.keys(zone).flatMap((n) => ['-d', n]);
+    const local = await serve(zone);
+    await runCli([...names, '--resolver', local.arg, '--no-authoritative', '--json']);
+    expect(local.maxInFlight).toBe(64);
+    const bounded = await serve(zone);
+    await runCli([...names, '--resolver', bounded.arg, '--no-authoritative', '--concurrency', '8', '--json']);
+    expect(bounded.maxInFlight).toBe(8);
   });
   it('fails over to the next resolver when one does not answer', async () => {
     const blackhole = dgram.createSocket('udp4');

@@ -64,7 +64,7 @@ const TABLE = [
   { name: 'retries', type: 'string', value: 'N', group: 'DNS', commands: RESOLVING, site: true,
     help: "Retries after a timeout (resolver: resolv.conf's attempts - 1, else 2; authoritative servers: 1)." },
   { name: 'concurrency', type: 'string', value: 'N', group: 'DNS', commands: RESOLVING, site: true,
-    help: 'DNS queries on the wire at once (default 16).' },
+    help: 'DNS queries on the wire at once (default 16, or 64 when every resolver is on this host and no authoritative server is asked).' },
   { name: 'authoritative', type: 'boolean', group: 'DNS', commands: CHECKS, site: true,
     help: "Ask every nameserver of every zone directly, as the CA's perspectives will (default: on for run, the hooks and checks of up to 1000 names)." },
   { name: 'no-authoritative', type: 'boolean', group: 'DNS', commands: CHECKS,

@@ -35,7 +35,8 @@ export interface CheckOptions {
   resolvers: ServerAddress[];
   timeoutMs: number | null;
   retries: number | null;
-  concurrency: number;
+  /** Queries on the wire at once; null: the default for the resolvers (resolverSettings). */
+  concurrency: number | null;
   /** Ask every authoritative server directly (null: the default, on). */
   authoritative: boolean | null;
   /** Port authoritative servers are asked on (53; test labs use others). */
@@ -139,7 +140,7 @@ export function parseCheckOptions(argv: string[], site: SiteDefaults = NO_SITE_D
     resolvers,
     timeoutMs: v.timeout === undefined ? null : intOption('--timeout', v.timeout, 1, 60_000),
     retries: v.retries === undefined ? null : intOption('--retries', v.retries, 0, 10),
-    concurrency: v.concurrency === undefined ? 16 : intOption('--concurrency', v.concurrency, 1, 256),
+    concurrency: v.concurrency === undefined ? null : intOption('--concurrency', v.concurrency, 1, 256),
     authoritative: v['no-authoritative'] ? false : v.authoritative ? true : null,
     authoritativePort: v['authoritative-port'] === undefined ? 53 : intOption('--authoritative-port', v['authoritative-port'], 1, 65535),
     // Read and parsed here, with the other usage checks: a broken file stops the command before

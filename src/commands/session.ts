@@ -2,7 +2,7 @@
 // from the options, lineage selection, the check, and the outputs the options ask for.
 import { CaResolver } from '../ca/resolve.js';
 import { checkLineages, type FullReport, type Report } from '../check.js';
-import { readResolvConf } from '../dns/resolvconf.js';
+import { defaultConcurrency, DEFAULT_CONCURRENCY, readResolvConf } from '../dns/resolvconf.js';
 import { AuthorityClient } from '../dns/authority.js';
 import { AuthoritativeView } from '../dns/authoritative.js';
 import { Delegations } from '../dns/delegation.js';
@@ -56,11 +56,13 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
   if (dns.missing !== null) {
     errors.push(dns.missing);
   } else {
-    const limiter = new Limiter(options.concurrency);
-    pool = new UdpPool();
-    resolver = new Resolver({ servers: dns.servers, timeoutMs: dns.timeoutMs, retries: dns.retries, concurrency: options.concurrency, limiter, pool, onQuery: trace });
     const names = selection.lineages.reduce((n, l) => n + l.names.length, 0);
     const authoritative = options.authoritative ?? names <= AUTHORITATIVE_DEFAULT_LIMIT;
+    // The zone's own servers are asked through the same bound: the local-resolver default is not for them.
+    const concurrency = options.concurrency ?? (authoritative ? DEFAULT_CONCURRENCY : dns.concurrency);
+    const limiter = new Limiter(concurrency);
+    pool = new UdpPool();
+    resolver = new Resolver({ servers: dns.servers, timeoutMs: dns.timeoutMs, retries: dns.retries, concurrency, limiter, pool, onQuery: trace });
     if (!authoritative && options.authoritative === null) {
       notices.push(
         `${names} names: judged from your resolver's view only; asking every nameserver of every zone is the default up to ` +
@@ -108,7 +110,7 @@ export async function executeCheck(options: CheckOptions, io: CliIo, given?: Sel
 export async function resolverSettings(
   options: CheckOptions,
   io: CliIo,
-): Promise<{ servers: ServerAddress[]; timeoutMs: number; retries: number; missing: SourceError | null }> {
+): Promise<{ servers: ServerAddress[]; timeoutMs: number; retries: number; concurrency: number; missing: SourceError | null }> {
   const path = io.resolvConfPath ?? '/etc/resolv.conf';
   const system = await readResolvConf(path);
   const servers = options.resolvers.length > 0 ? options.resolvers : system.servers;
@@ -116,6 +118,7 @@ export async function resolverSettings(
     servers,
     timeoutMs: options.timeoutMs ?? system.timeoutMs ?? 5000,
     retries: options.retries ?? (system.attempts !== null ? system.attempts - 1 : 2),
+    concurrency: options.concurrency ?? defaultConcurrency(servers),
     missing: servers.length === 0 ? { source: 'dns', path, message: 'no nameserver found; give --resolver ADDR' } : null,
   };
 }

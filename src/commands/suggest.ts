@@ -45,7 +45,7 @@ export async function suggestCommand(argv: string[], io: CliIo): Promise<number>
   }
   let suggestion: Suggestion = { zones: [], covered: [], skipped: [], refused: [], errors: [] };
   if (errors.length === 0) {
-    const resolver = new Resolver({ servers: dns.servers, timeoutMs: dns.timeoutMs, retries: dns.retries, concurrency: options.concurrency });
+    const resolver = new Resolver({ servers: dns.servers, timeoutMs: dns.timeoutMs, retries: dns.retries, concurrency: dns.concurrency });
     const caResolver = caResolverFor(options, now);
     try {
       suggestion = await planSuggestion(lineages, { resolver, caResolver }, build);

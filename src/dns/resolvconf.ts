@@ -21,6 +21,21 @@ export function canonicalIp(text: string): string | null {
   return null;
 }
 
+/** Queries on the wire at once when --concurrency is not given (README "Speed"). */
+export const DEFAULT_CONCURRENCY = 16;
+/** ... when every resolver is on this host: a local cache answers from memory and forwards at its own pace. */
+export const LOOPBACK_CONCURRENCY = 64;
+
+/** Whether an address is this host's own (127.0.0.0/8, ::1, or 127/8 mapped into IPv6). */
+export function isLoopback(host: string): boolean {
+  return /^127\./.test(host) || host === '::1' || /^::ffff:127\./i.test(host);
+}
+
+/** The default number of queries on the wire for these resolvers. */
+export function defaultConcurrency(servers: ServerAddress[]): number {
+  return servers.length > 0 && servers.every((s) => isLoopback(s.host)) ? LOOPBACK_CONCURRENCY : DEFAULT_CONCURRENCY;
+}
+
 /** Parse `ADDR`, `ADDR:PORT`, `[V6]`, `[V6]:PORT` or a bare IPv6 address. Throws on bad input. */
 export function parseResolverAddress(text: string): ServerAddress {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);

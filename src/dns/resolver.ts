@@ -58,9 +58,12 @@ export class Resolver {
   queriesSent = 0;
 
   private readonly pool: UdpPool;
+  /** Each server as host:port, written once rather than per query. */
+  private readonly labels: Map<ServerAddress, string>;
 
   constructor(private readonly options: ResolverOptions) {
     if (options.servers.length === 0) throw new Error('no DNS resolver configured');
+    this.labels = new Map(options.servers.map((s) => [s, formatServer(s)]));
     this.limiter = options.limiter ?? new Limiter(options.concurrency);
     this.pool = options.pool ?? new UdpPool();
   }
@@ -105,13 +108,14 @@ export class Resolver {
     const failures: TransportError[] = [];
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       for (const server of this.options.servers) {
-        if (this.dead.has(formatServer(server))) {
+        const label = this.labels.get(server)!;
+        if (this.dead.has(label)) {
           failures.push(new TransportError('timeout', 'did not answer earlier in this run', server, SKIPPED));
           continue;
         }
         try {
           const { reply, transport } = await this.exchange(server, name, type);
-          return { reply, server: formatServer(server), transport };
+          return { reply, server: label, transport };
         } catch (err) {
           if (!(err instanceof TransportError)) throw err;
           failures.push(err);
