@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import ini from 'ini';
 import { describe, expect, it } from 'vitest';
-import { confList, confString, parseConfigObj, unquote } from '../src/sources/configobj.js';
+import { confList, confString, parseConfigObj, splitKeyValue, unquote } from '../src/sources/configobj.js';
 
 describe('configobj grammar', () => {
   it('reads top-level keys, [renewalparams], the nested [[webroot_map]] and trailing-comma lists', () => {
@@ -41,6 +41,18 @@ describe('configobj values', () => {
         expect(unquote(raw)).toBe(ini.unsafe(raw));
       }),
       { numRuns: 20_000 },
+    );
+  });
+  it('splits `key = value` lines exactly as the pattern /^([^=]+?)\\s*=\\s*(.*)$/ does', () => {
+    const pattern = /^([^=]+?)\s*=\s*(.*)$/;
+    const char = fc.constantFrom('k', 'Z', '=', ' ', '\t', '\r', '\u2028', '\u00a0', '\u0085', ';', '#', '"');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 16 }), (chars) => {
+        const line = chars.join('').trim();
+        const m = pattern.exec(line);
+        expect(splitKeyValue(line)).toEqual(m ? [m[1]!.trim(), m[2]!] : null);
+      }),
+      { numRuns: 30_000 },
     );
   });
   it('handles CRLF line ends and a UTF-8 byte-order mark as before', () => {

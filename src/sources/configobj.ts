@@ -32,7 +32,23 @@ export interface ConfSection {
 }
 
 const SECTION = /^(\[+)\s*([^\]]*?)\s*(\]+)\s*(#.*)?$/;
-const KEY_VALUE = /^([^=]+?)\s*=\s*(.*)$/;
+
+/**
+ * `key = value` as /^([^=]+?)\s*=\s*(.*)$/ splits a trimmed line (a test holds the two equal), without
+ * a match array per line: the key is what precedes the first `=`, trimmed; the value follows
+ * the leading whitespace after it, and holds no line terminator. null when it is not such a line.
+ */
+export function splitKeyValue(line: string): [key: string, value: string] | null {
+  const eq = line.indexOf('=');
+  if (eq <= 0) return null;
+  let at = eq + 1;
+  while (at < line.length && WHITESPACE.test(line[at]!)) at++;
+  const value = line.slice(at);
+  if (LINE_TERMINATOR.test(value)) return null;
+  return [line.slice(0, eq).trim(), value];
+}
+const WHITESPACE = /\s/;
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
 
 /**
  * Parse a configobj file: top-level keys, `[section]`, nested `[[subsection]]`, `#` comments.
@@ -45,6 +61,7 @@ export function parseConfigObj(text: string): ConfSection {
   const root: ConfSection = Object.create(null);
   const seen = new Set<string>();
   let path: string[] = [];
+  let inSection = ''; // path joined, written once per section for the duplicate keys below
   let current = root;
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
@@ -57,7 +74,8 @@ export function parseConfigObj(text: string): ConfSection {
       if (depth > path.length + 1) throw new ConfSyntaxError(`section ${JSON.stringify(line)} is nested too deeply`, lineNo);
       if (section[2] === '') throw new ConfSyntaxError('empty section name', lineNo);
       path = [...path.slice(0, depth - 1), unquote(section[2]!)];
-      const key = `[${path.join('\u0000')}]`;
+      inSection = path.join('\u0000');
+      const key = `[${inSection}]`;
       if (seen.has(key)) throw new ConfSyntaxError(`duplicate section ${JSON.stringify(section[2])}`, lineNo);
       seen.add(key);
       current = path.reduce<ConfSection>((parent, part) => {
@@ -69,16 +87,16 @@ export function parseConfigObj(text: string): ConfSection {
       }, root);
       continue;
     }
-    const kv = KEY_VALUE.exec(line);
+    const kv = splitKeyValue(line);
     if (!kv) throw new ConfSyntaxError(`invalid line ${JSON.stringify(line)} (expected "key = value")`, lineNo);
-    const key = kv[1]!.trim();
-    const fullKey = `${path.join('\u0000')}\u0001${key}`;
+    const [key, raw] = kv;
+    const fullKey = `${inSection}\u0001${key}`;
     if (seen.has(fullKey)) throw new ConfSyntaxError(`duplicate keyword ${JSON.stringify(key)}`, lineNo);
     seen.add(fullKey);
-    checkQuotes(kv[2]!, lineNo);
+    checkQuotes(raw, lineNo);
     if (key === '__proto__') continue;
     // ini would cut a value at `;`, which configobj keeps: escape it for ini.
-    const value = unquote(kv[2]!.replace(/;/g, '\\;'));
+    const value = unquote(raw.includes(';') ? raw.replace(/;/g, '\\;') : raw);
     current[key] = value === 'true' || value === 'false' ? value === 'true' : value;
   }
   return root;
