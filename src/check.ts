@@ -159,10 +159,8 @@ async function checkName(raw: string, lineage: Lineage, view: CaView, resolver: 
     return unevaluated(raw, 'error', (err as Error).message);
   }
   const levels = caaLookupNames(name.base);
-  const [own, served] = await Promise.all([
-    Promise.all(levels.map((n) => resolver.lookupCaa(n))),
-    authority ? serveLevels(levels, authority) : Promise.resolve(null),
-  ]);
+  const ownLookups = Promise.all(levels.map((n) => resolver.lookupCaa(n)));
+  const [own, served] = authority ? await Promise.all([ownLookups, serveLevels(levels, authority)]) : [await ownLookups, null];
   const context: ContextView = {
     accountUri: lineage.accountUri,
     accountSource: lineage.accountSource,

@@ -275,28 +275,35 @@ export function evaluateCaa(levels: CaaLookup[], wildcard: boolean, policy: CaPo
   if (selected === null) return { outcome: 'allow', why: 'no-caa', levels };
   if (selected.kind === 'error') return { outcome: 'lookup-error', why: 'lookup-error', levels, failed: selected };
   const list = chooseList(selected.records, wildcard);
-  const assessments = sharedAssessments(selected.records, list, policy, context);
-  const verdict = rrsetVerdict(assessments);
+  const { assessments, verdict } = sharedAssessments(selected.records, list, policy, context);
   // Built field by field: spreading the verdict cost more than the whole evaluation on a fleet.
   // outcome and why come as the pair rrsetVerdict made.
   return { outcome: verdict.outcome, why: verdict.why, levels, relevant: selected, list, assessments } as RrsetEvaluation;
 }
 
 /**
- * assessRecords for an RRset already assessed the same way in this process: the same records
+ * assessRecords (and rrsetVerdict) for an RRset already assessed the same way in this process: the same records
  * (a lookup is made once per run and shared by every name under it), list, policy, account and
  * method. A fleet's names under one zone are then judged once (README "Speed"). Assessments are
  * data that nothing mutates, so sharing them is safe.
  */
-const assessedSets = new WeakMap<OwnedCaaRecord[], WeakMap<CaPolicy, Map<string, RecordAssessment[]>>>();
+const assessedSets = new WeakMap<OwnedCaaRecord[], WeakMap<CaPolicy, Map<string, Assessed>>>();
 
-function sharedAssessments(records: OwnedCaaRecord[], list: 'issue' | 'issuewild', policy: CaPolicy, context: IssuanceContext): RecordAssessment[] {
+interface Assessed {
+  assessments: RecordAssessment[];
+  verdict: RrsetVerdict;
+}
+
+function sharedAssessments(records: OwnedCaaRecord[], list: 'issue' | 'issuewild', policy: CaPolicy, context: IssuanceContext): Assessed {
   let byPolicy = assessedSets.get(records);
   if (byPolicy === undefined) assessedSets.set(records, (byPolicy = new WeakMap()));
   let byRequest = byPolicy.get(policy);
   if (byRequest === undefined) byPolicy.set(policy, (byRequest = new Map()));
   const key = JSON.stringify([list, context.accountUri, context.method]);
-  let assessments = byRequest.get(key);
-  if (assessments === undefined) byRequest.set(key, (assessments = assessRecords(records, list, policy, context)));
-  return assessments;
+  let assessed = byRequest.get(key);
+  if (assessed === undefined) {
+    const assessments = assessRecords(records, list, policy, context);
+    byRequest.set(key, (assessed = { assessments, verdict: rrsetVerdict(assessments) }));
+  }
+  return assessed;
 }

@@ -1,6 +1,6 @@
 // From an evaluation to what a person needs: the verdict, why, what the CA will print, and the
 // zone lines that fix it. Pure: no I/O. Records are judged in records.ts, fixes built in fix.ts.
-import { evaluateCaa, type CandidateAssessment, type Evaluation, type RecordAssessment, type RrsetEvaluation } from '../caa/evaluate.js';
+import { evaluateCaa, type Evaluation, type RecordAssessment, type RrsetEvaluation } from '../caa/evaluate.js';
 import { lookupProblem, refusalProblem } from '../caa/messages.js';
 import type { CheckName } from '../caa/name.js';
 import { bytesToText, recordText, zoneLine } from '../caa/zone.js';
@@ -68,7 +68,7 @@ function explainRrset(base: NameReport, name: CheckName, evaluation: RrsetEvalua
       const status: Status = findings.some((f) => f.level === 'warn') ? 'warn' : 'pass';
       const reason =
         evaluation.why === 'authorized'
-          ? `${at} authorizes ${identityList(ca)}${authorizingRecord(evaluation.assessments)}`
+          ? `${at} authorizes ${identityList(ca)}${authorizingRecord(evaluation.assessments, judged)}`
           : `${at} has no ${evaluation.list} records that apply to ${name.wildcard ? 'wildcard' : 'this'} name: every CA may issue`;
       return { ...common, status, reason, findings: findings.filter((f) => f.level !== 'fail') };
     }
@@ -147,9 +147,10 @@ function identityList(ca: CaView): string {
   return ids.length === 1 ? ids[0]! : `${ca.displayName} (${ids.join(', ')})`;
 }
 
-function authorizingRecord(assessments: RecordAssessment[]): string {
-  const ok = assessments.find((a): a is CandidateAssessment => a.role === 'candidate' && a.verdict === 'pass');
-  return ok ? ` (${recordText(ok.record)})` : '';
+/** The first record that authorizes, in zone-file form (its judgment has the text: `judged` goes with `assessments`). */
+function authorizingRecord(assessments: RecordAssessment[], judged: JudgedRecord[]): string {
+  const at = assessments.findIndex((a) => a.role === 'candidate' && a.verdict === 'pass');
+  return at < 0 ? '' : ` (${judged[at]!.record.text})`;
 }
 
 function criticalTags(assessments: RecordAssessment[]): string {
