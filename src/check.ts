@@ -11,7 +11,7 @@ import type { ServerObservation } from './dns/server-answer.js';
 import type { CaaLookup } from './dns/lookup.js';
 import { Limiter } from './dns/limiter.js';
 import type { CaaSource } from './dns/what-if.js';
-import { explainName } from './explain/explain.js';
+import { explainName, newSharedExplanations, type SharedExplanations } from './explain/explain.js';
 import { explainServers } from './explain/servers.js';
 import type { CaView, ContextView, NameReport } from './explain/types.js';
 import type { CaBundle, Lineage, SourceKind } from './sources/lineage.js';
@@ -92,6 +92,7 @@ export async function checkLineages(
   onLineage?: (l: LineageReport) => Promise<void>,
 ): Promise<Report> {
   const slots = new Limiter(LINEAGES_IN_FLIGHT);
+  const shared = newSharedExplanations();
   const done: Array<LineageReport | undefined> = [];
   const kept: CheckedLineage[] = [];
   let delivering = Promise.resolve();
@@ -106,7 +107,7 @@ export async function checkLineages(
   await Promise.all(
     lineages.map((lineage, i) =>
       slots.run(async () => {
-        done[i] = await checkLineage(lineage, deps);
+        done[i] = await checkLineage(lineage, deps, shared);
         delivering = delivering.then(deliver);
         await delivering;
       }),
@@ -122,8 +123,11 @@ function outcomeOf(report: LineageReport): CheckedLineage {
   return { ...report, names: report.names.map((n) => ({ name: n.name, status: n.status, reason: n.reason, zoneFiles: n.zoneFiles })) };
 }
 
-/** Check one lineage: resolve its CA, gather each name's lookups, then judge each name. */
-export async function checkLineage(lineage: Lineage, deps: CheckDeps): Promise<LineageReport> {
+/**
+ * Check one lineage: resolve its CA, gather each name's lookups, then judge each name, reusing
+ * what the run already worked out for the same RRsets (`shared`).
+ */
+export async function checkLineage(lineage: Lineage, deps: CheckDeps, shared = newSharedExplanations()): Promise<LineageReport> {
   const resolution = await deps.caResolver.resolve(lineage.server, { bundle: lineage.caBundle, client: lineage.source });
   const trust = resolution.ok ? trustNote(resolution.ca) : null;
   const base: LineageReport = {
@@ -144,13 +148,20 @@ export async function checkLineage(lineage: Lineage, deps: CheckDeps): Promise<L
     names = lineage.names.map((n) => unevaluated(n, 'error', 'no DNS resolver to ask (none in resolv.conf; give --resolver)'));
   } else {
     const view = caView(resolution.ca);
-    names = await Promise.all(lineage.names.map((raw) => checkName(raw, lineage, view, resolver, deps.authority)));
+    names = await Promise.all(lineage.names.map((raw) => checkName(raw, lineage, view, resolver, deps.authority, shared)));
   }
   return { ...base, names, status: worstStatus(names.map((n) => n.status)) };
 }
 
 /** One name of a lineage: gather its lookups, then judge it. */
-async function checkName(raw: string, lineage: Lineage, view: CaView, resolver: CaaSource, authority: AuthoritativeView | null): Promise<NameReport> {
+async function checkName(
+  raw: string,
+  lineage: Lineage,
+  view: CaView,
+  resolver: CaaSource,
+  authority: AuthoritativeView | null,
+  shared: SharedExplanations,
+): Promise<NameReport> {
   if (isIpAddress(raw)) return unevaluated(raw, 'pass', 'an IP address identifier: the CA does not check CAA for IP addresses');
   let name: CheckName;
   try {
@@ -167,7 +178,7 @@ async function checkName(raw: string, lineage: Lineage, view: CaView, resolver: 
     method: lineage.challengeFor(name.identifier),
     methodSource: lineage.challengeSource,
   };
-  return judgeName(name, own, served, view, context);
+  return judgeName(name, own, served, view, context, shared);
 }
 
 /**
@@ -196,17 +207,24 @@ async function serveLevels(levels: string[], authority: AuthoritativeView): Prom
 }
 
 /** Judge one name from what was gathered: the CA's view, its verdict, and each server's part in it. */
-function judgeName(name: CheckName, own: CaaLookup[], served: Array<AuthoritativeLevel | null> | null, view: CaView, context: ContextView): NameReport {
+function judgeName(
+  name: CheckName,
+  own: CaaLookup[],
+  served: Array<AuthoritativeLevel | null> | null,
+  view: CaView,
+  context: ContextView,
+  shared: SharedExplanations,
+): NameReport {
   if (served === null) {
-    const evaluation = evaluateCaa(own, name.wildcard, view.policy, context);
-    return withZoneFiles(explainName(name, evaluation, view, context), own, evaluation);
+    const evaluation = evaluateCaa(own, name.wildcard, view.policy, context, shared.assessments);
+    return withZoneFiles(explainName(name, evaluation, view, context, shared), own, evaluation);
   }
   const variants: Array<ServedLevel<ServerObservation> | null> = served.map((level) =>
     level && { baseline: level.baseline, variants: level.perServer.map((p) => ({ server: p.observation, lookup: p.lookup })) },
   );
   const seen = publicLevels(own, variants);
-  const evaluation = evaluateCaa(seen.levels, name.wildcard, view.policy, context);
-  const report = explainName(name, evaluation, view, context);
+  const evaluation = evaluateCaa(seen.levels, name.wildcard, view.policy, context, shared.assessments);
+  const report = explainName(name, evaluation, view, context, shared);
   const deviating = deviations(seen.levels, seen.from, variants, name.wildcard, view.policy, context, evaluation);
   const explained = explainServers(report, name, evaluation, { resolver: own, served, from: seen.from, deviations: deviating }, view.policy, context);
   return withZoneFiles(explained, seen.levels, evaluation);

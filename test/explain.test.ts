@@ -7,7 +7,7 @@ import { toCheckName } from '../src/caa/name.js';
 import { bytesToText } from '../src/caa/zone.js';
 import { caa } from '../src/demo/dns-server.js';
 import type { CaaLookup } from '../src/dns/lookup.js';
-import { explainName } from '../src/explain/explain.js';
+import { explainName, newSharedExplanations } from '../src/explain/explain.js';
 import { fixText, proposeFix } from '../src/explain/fix.js';
 import { judgeIssuer } from '../src/explain/issuer.js';
 import type { CaView, ContextView } from '../src/explain/types.js';
@@ -143,12 +143,14 @@ describe('explanations shared between names that reach one RRset (README "Speed"
       owner: 'example.com', ...caa(r),
     })),
   };
+  /** One run's shared explanations, as checkLineages makes them. */
+  const run = newSharedExplanations();
   const explainVia = (name: string, context: ContextView, ca = LE) => {
     const n = toCheckName(name);
     const empty: CaaLookup = { kind: 'empty', nxdomain: true, name: n.base, chain: [], server: null, transport: 'udp', validated: false };
-    return explainName(n, evaluateCaa([empty, shared], n.wildcard, ca.policy, context), ca, context);
+    return explainName(n, evaluateCaa([empty, shared], n.wildcard, ca.policy, context, run.assessments), ca, context, run);
   };
-  /** The same name judged with nothing shared: a fresh copy of the RRset. */
+  /** The same name judged with nothing shared: a fresh copy of the RRset, no run. */
   const fresh = (name: string, context: ContextView, ca = LE) => {
     const n = toCheckName(name);
     const copy: CaaLookup = { ...shared, records: shared.records.map((r) => ({ ...r })) } as CaaLookup;
@@ -170,6 +172,10 @@ describe('explanations shared between names that reach one RRset (README "Speed"
     }
     expect(explainVia('a.example.com', other).status).toBe('fail');
     expect(explainVia('a.example.com', CONTEXT).status).toBe('pass');
+    // Shared indeed: Let's Encrypt's assessments once per list, account and method (issue and
+    // issuewild for account 123 with http-01, issue for 999, issuewild with dns-01).
+    expect(run.assessments.get(shared.records)?.filter((e) => e.other === LE.policy)).toHaveLength(4);
+    expect(explainVia('b.example.com', CONTEXT).recordNotes[0]).toBe(explainVia('c.example.com', CONTEXT).recordNotes[0]);
   });
   it('names the name itself in a note that depends on it', () => {
     const notes = ['*.a.example.com', '*.b.example.com'].map((n) => explainVia(n, CONTEXT).recordNotes[0]!.note);

@@ -7,6 +7,7 @@
 import type { CaaFailed, CaaFound, CaaLookup } from '../dns/lookup.js';
 import type { OwnedCaaRecord } from '../dns/wire.js';
 import { CHALLENGE_TYPES, CRITICAL_FLAG_BITS, isChallengeType, type CaPolicy } from '../vocabulary.js';
+import { sharedBy, type SharedBy } from '../memo.js';
 import { parseIssueValue, type CaaParameter, type ParsedFailure, type ParsedOk } from './parse.js';
 
 /** What the renewal will present. null = not known to us. */
@@ -269,41 +270,41 @@ export function rrsetVerdict(assessments: RecordAssessment[]): RrsetVerdict {
   return { outcome: 'refuse', why: 'not-authorized' };
 }
 
-/** Rules 6-16 over the per-level lookups of one name (full name first, TLD last). */
-export function evaluateCaa(levels: CaaLookup[], wildcard: boolean, policy: CaPolicy, context: IssuanceContext): Evaluation {
+/**
+ * Rules 6-16 over the per-level lookups of one name (full name first, TLD last). With `shared`,
+ * an RRset already assessed in this run for the same policy, account and method is not
+ * assessed again.
+ */
+export function evaluateCaa(levels: CaaLookup[], wildcard: boolean, policy: CaPolicy, context: IssuanceContext, shared?: SharedAssessments): Evaluation {
   const selected = selectRelevant(levels);
   if (selected === null) return { outcome: 'allow', why: 'no-caa', levels };
   if (selected.kind === 'error') return { outcome: 'lookup-error', why: 'lookup-error', levels, failed: selected };
   const list = chooseList(selected.records, wildcard);
-  const { assessments, verdict } = sharedAssessments(selected.records, list, policy, context);
+  const { assessments, verdict } = shared ? sharedAssessment(shared, selected.records, list, policy, context) : assessed(selected.records, list, policy, context);
   // Built field by field: spreading the verdict cost more than the whole evaluation on a fleet.
   // outcome and why come as the pair rrsetVerdict made.
   return { outcome: verdict.outcome, why: verdict.why, levels, relevant: selected, list, assessments } as RrsetEvaluation;
 }
 
-/**
- * assessRecords (and rrsetVerdict) for an RRset already assessed the same way in this process: the same records
- * (a lookup is made once per run and shared by every name under it), list, policy, account and
- * method. A fleet's names under one zone are then judged once (README "Speed"). Assessments are
- * data that nothing mutates, so sharing them is safe.
- */
-const assessedSets = new WeakMap<OwnedCaaRecord[], WeakMap<CaPolicy, Map<string, Assessed>>>();
-
+/** An RRset's assessments under one list, policy and request, and the verdict they give. */
 interface Assessed {
   assessments: RecordAssessment[];
   verdict: RrsetVerdict;
 }
 
-function sharedAssessments(records: OwnedCaaRecord[], list: 'issue' | 'issuewild', policy: CaPolicy, context: IssuanceContext): Assessed {
-  let byPolicy = assessedSets.get(records);
-  if (byPolicy === undefined) assessedSets.set(records, (byPolicy = new WeakMap()));
-  let byRequest = byPolicy.get(policy);
-  if (byRequest === undefined) byPolicy.set(policy, (byRequest = new Map()));
-  const key = JSON.stringify([list, context.accountUri, context.method]);
-  let assessed = byRequest.get(key);
-  if (assessed === undefined) {
-    const assessments = assessRecords(records, list, policy, context);
-    byRequest.set(key, (assessed = { assessments, verdict: rrsetVerdict(assessments) }));
-  }
-  return assessed;
+function assessed(records: OwnedCaaRecord[], list: 'issue' | 'issuewild', policy: CaPolicy, context: IssuanceContext): Assessed {
+  const assessments = assessRecords(records, list, policy, context);
+  return { assessments, verdict: rrsetVerdict(assessments) };
+}
+
+/**
+ * What a run has assessed, by RRset (the records of one lookup, made once per run and shared by
+ * every name that reaches it), policy, and list, account and method: a fleet's names under one
+ * zone are assessed once (README "Speed"). Made per run and dropped with it; assessments are
+ * data nothing mutates, so sharing them is safe.
+ */
+export type SharedAssessments = SharedBy<OwnedCaaRecord[], Assessed>;
+
+function sharedAssessment(shared: SharedAssessments, records: OwnedCaaRecord[], list: 'issue' | 'issuewild', policy: CaPolicy, context: IssuanceContext): Assessed {
+  return sharedBy(shared, records, policy, JSON.stringify([list, context.accountUri, context.method]), () => assessed(records, list, policy, context));
 }

@@ -1,23 +1,24 @@
 // From an evaluation to what a person needs: the verdict, why, what the CA will print, and the
 // zone lines that fix it. Pure: no I/O. Records are judged in records.ts, fixes built in fix.ts.
-import { evaluateCaa, type Evaluation, type RecordAssessment, type RrsetEvaluation } from '../caa/evaluate.js';
+import { evaluateCaa, type Evaluation, type RecordAssessment, type RrsetEvaluation, type SharedAssessments } from '../caa/evaluate.js';
 import { lookupProblem, refusalProblem } from '../caa/messages.js';
 import type { CheckName } from '../caa/name.js';
 import { bytesToText, recordText, zoneLine } from '../caa/zone.js';
 import type { CaaLookup } from '../dns/lookup.js';
 import type { AliasHop, CaaRecord, OwnedCaaRecord } from '../dns/wire.js';
 import type { Status } from '../vocabulary.js';
+import { once, sharedBy, type SharedBy } from '../memo.js';
 import * as finding from './findings.js';
 import { fixText, proposeFix, recordOwner, type FixStep } from './fix.js';
 import { judgeRecord, unreachable, type JudgedRecord } from './records.js';
 import type { CaView, ContextView, Finding, FixLine, LookupLine, NameReport } from './types.js';
 
-/** Explain one name's evaluation. */
-export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView, context: ContextView): NameReport {
+/** Explain one name's evaluation; with `shared`, what the run already put in words for the same RRset is reused. */
+export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView, context: ContextView, shared?: SharedExplanations): NameReport {
   const base: NameReport = {
     name: name.identifier, unicode: name.unicode, wildcard: name.wildcard,
     status: 'pass', reason: '', fix: null, fixSteps: [], reproduce: null, foundAt: null, cnameChain: [], records: [], recordNotes: [],
-    findings: [], caProblem: null, challenge: context.method, lookups: evaluation.levels.map(lookupLine),
+    findings: [], caProblem: null, challenge: context.method, lookups: evaluation.levels.map(describeLookup),
     judgedFrom: 'resolver', servers: [], zoneFiles: [],
   };
   switch (evaluation.why) {
@@ -43,23 +44,23 @@ export function explainName(name: CheckName, evaluation: Evaluation, ca: CaView,
       return { ...base, reason: `no CAA records at ${name.base} or any parent up to ${tld}: every CA may issue` };
     }
     default:
-      return explainRrset(base, name, evaluation, ca, context);
+      return explainRrset(base, name, evaluation, ca, context, shared);
   }
 }
 
 /** A verdict on a relevant RRset: each record judged, then the set's reason, findings and fix. */
-function explainRrset(base: NameReport, name: CheckName, evaluation: RrsetEvaluation, ca: CaView, context: ContextView): NameReport {
+function explainRrset(base: NameReport, name: CheckName, evaluation: RrsetEvaluation, ca: CaView, context: ContextView, shared?: SharedExplanations): NameReport {
   const relevant = evaluation.relevant;
   const foundAt = relevant.name;
   const owner = recordOwner(evaluation);
   const at = `CAA at ${foundAt}${relevant.chain.length > 0 ? ` (via ${chainText(relevant.chain)})` : ''}`;
-  const judged = evaluation.assessments.map((a) => sharedJudgment(a, name.identifier, ca, context));
+  const judged = shared ? sharedJudgments(shared, evaluation.assessments, name.identifier, ca, context) : evaluation.assessments.map((a) => judgeRecord(a, name.identifier, ca, context));
   const findings: Finding[] = judged.flatMap((j) => j.findings);
   if (relevant.chain.length > 0) findings.push(finding.cnameImport(foundAt, chainText(relevant.chain), owner));
-  findings.push(...shadowFindings(evaluation, name, ca, context));
+  findings.push(...shadowFindings(evaluation, name, ca, context, shared));
   const common: NameReport = {
     ...base, foundAt, cnameChain: relevant.chain,
-    records: displayedRecords(relevant.records),
+    records: shared ? sharedRecords(shared, relevant.records) : displayedRecords(relevant.records),
     recordNotes: judged.map((j) => j.record),
   };
 
@@ -190,51 +191,47 @@ function describeLookup(level: CaaLookup): LookupLine {
 }
 
 /** A closer RRset that replaces a parent policy deciding otherwise (docs/caa-rules.md §3.1). */
-function shadowFindings(evaluation: RrsetEvaluation, name: CheckName, ca: CaView, context: ContextView): Finding[] {
+function shadowFindings(evaluation: RrsetEvaluation, name: CheckName, ca: CaView, context: ContextView, shared?: SharedExplanations): Finding[] {
   const above = evaluation.levels.slice(evaluation.levels.indexOf(evaluation.relevant) + 1);
   const parent = above.find((l) => l.kind !== 'empty');
   if (!parent || parent.kind !== 'records') return [];
-  const parentVerdict = evaluateCaa(above, name.wildcard, ca.policy, context).outcome;
+  const parentVerdict = evaluateCaa(above, name.wildcard, ca.policy, context, shared?.assessments).outcome;
   if (parentVerdict === evaluation.outcome || parentVerdict === 'lookup-error') return [];
   return [finding.closerRrsetShadowsParent(evaluation.relevant.name, parent.name, parentVerdict)];
 }
 
-// Parts of a report that many names share: a fleet's names reach the same few lookups and RRsets
-// (each looked up once per run), so each is put in words once (README "Speed"). Report parts are
-// data that nothing mutates, so sharing them is safe.
-const lookupLines = new WeakMap<CaaLookup, LookupLine>();
-const recordLists = new WeakMap<OwnedCaaRecord[], CaaRecord[]>();
-const judgments = new WeakMap<RecordAssessment, WeakMap<CaView, Map<string, JudgedRecord>>>();
-
-/** describeLookup, once per lookup. */
-function lookupLine(level: CaaLookup): LookupLine {
-  let line = lookupLines.get(level);
-  if (line === undefined) lookupLines.set(level, (line = describeLookup(level)));
-  return line;
-}
-
-/** An RRset's records as reports show them (decoded values), once per RRset. */
+/** An RRset's records as reports show them (decoded values). */
 function displayedRecords(records: OwnedCaaRecord[]): CaaRecord[] {
-  let shown = recordLists.get(records);
-  if (shown === undefined) {
-    shown = records.map((r) => ({ flags: r.flags, tag: bytesToText(r.tag), value: bytesToText(r.value) }));
-    recordLists.set(records, shown);
-  }
-  return shown;
+  return records.map((r) => ({ flags: r.flags, tag: bytesToText(r.tag), value: bytesToText(r.value) }));
 }
 
 /**
- * judgeRecord, once per assessment, CA view and request. The name matters only to a record that
- * does not apply to it (its note names it), so only then is it part of the key.
+ * What a run has put in words, shared by the names that reach the same RRset (each looked up once
+ * per run): a fleet's names under one zone are explained once (README "Speed"). Made per run by
+ * newSharedExplanations and dropped with it; report parts are data nothing mutates, so sharing
+ * them is safe.
  */
-function sharedJudgment(a: RecordAssessment, identifier: string, ca: CaView, context: ContextView): JudgedRecord {
-  let byCa = judgments.get(a);
-  if (byCa === undefined) judgments.set(a, (byCa = new WeakMap()));
-  let byRequest = byCa.get(ca);
-  if (byRequest === undefined) byCa.set(ca, (byRequest = new Map()));
-  const named = a.role === 'not-applicable' ? identifier : null;
+export interface SharedExplanations {
+  assessments: SharedAssessments;
+  records: Map<OwnedCaaRecord[], CaaRecord[]>;
+  judgments: SharedBy<RecordAssessment[], JudgedRecord[]>;
+}
+
+export function newSharedExplanations(): SharedExplanations {
+  return { assessments: new Map(), records: new Map(), judgments: new Map() };
+}
+
+function sharedRecords(shared: SharedExplanations, records: OwnedCaaRecord[]): CaaRecord[] {
+  return once(shared.records, records, () => displayedRecords(records));
+}
+
+/**
+ * judgeRecord for each assessment, once per set of assessments (shared: evaluateCaa), CA view and
+ * request. The name matters only to an issue record set aside for a wildcard name (its note names
+ * the name), so only then is it part of the key.
+ */
+function sharedJudgments(shared: SharedExplanations, assessments: RecordAssessment[], identifier: string, ca: CaView, context: ContextView): JudgedRecord[] {
+  const named = assessments.some((a) => a.role === 'not-applicable' && a.tag !== 'issuewild') ? identifier : null;
   const key = JSON.stringify([named, context.accountUri, context.accountSource, context.method, context.methodSource]);
-  let judged = byRequest.get(key);
-  if (judged === undefined) byRequest.set(key, (judged = judgeRecord(a, identifier, ca, context)));
-  return judged;
+  return sharedBy(shared.judgments, assessments, ca, key, () => assessments.map((a) => judgeRecord(a, identifier, ca, context)));
 }

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { evaluateCaa } from '../../src/caa/evaluate.js';
 import { AUTHORITIES } from '../../src/ca/authorities.js';
-import { explainName } from '../../src/explain/explain.js';
+import { explainName, newSharedExplanations } from '../../src/explain/explain.js';
 import { caaLookupNames, toCheckName } from '../../src/caa/name.js';
 import type { CaaLookup } from '../../src/dns/lookup.js';
 import { Resolver } from '../../src/dns/resolver.js';
@@ -60,10 +60,15 @@ describe('pure evaluation and explanation of one name', () => {
   const levels: CaaLookup[] = [{ kind: 'empty', name: 'www.example.com', chain: [], server: null, transport: 'udp', validated: false, nxdomain: false }, found];
   const policy = { identities: ['letsencrypt.org'], accountUriPrefixes: ['https://acme-v02.api.letsencrypt.org/acme/acct/'], otherAccountUriPrefixes: [], enforcesRfc8657: true };
   const context = { accountUri: 'https://acme-v02.api.letsencrypt.org/acme/acct/2', method: 'http-01', accountSource: null, methodSource: null };
+  const view = { label: 'letsencrypt', displayName: "Let's Encrypt", policy, staging: false, catalog: AUTHORITIES };
+  const run = newSharedExplanations();
   bench('evaluateCaa only', () => {
     evaluateCaa(levels, false, policy, context);
   });
   bench('evaluateCaa + explainName (with fix proposal)', () => {
-    explainName(name, evaluateCaa(levels, false, policy, context), { label: 'letsencrypt', displayName: "Let's Encrypt", policy, staging: false, catalog: AUTHORITIES }, context);
+    explainName(name, evaluateCaa(levels, false, policy, context), view, context);
+  });
+  bench('… for a name under an RRset the run already explained (a fleet under one zone)', () => {
+    explainName(name, evaluateCaa(levels, false, policy, context, run.assessments), view, context, run);
   });
 });
