@@ -45,7 +45,7 @@ describe('configobj values', () => {
   });
   it('splits `key = value` lines exactly as the pattern /^([^=]+?)\\s*=\\s*(.*)$/ does', () => {
     const pattern = /^([^=]+?)\s*=\s*(.*)$/;
-    const char = fc.constantFrom('k', 'Z', '=', ' ', '\t', '\r', '\u2028', '\u00a0', '\u0085', ';', '#', '"');
+    const char = fc.constantFrom('k', 'Z', '=', ' ', '\t', '\v', '\r', '\u2028', '\u00a0', '\u0085', '\u1680', '\u200a', '\u200b', '\u3000', '\ufeff', ';', '#', '"');
     fc.assert(
       fc.property(fc.array(char, { maxLength: 16 }), (chars) => {
         const line = chars.join('').trim();
