@@ -68,8 +68,16 @@ class Channel {
     const queries = this.outbox;
     this.outbox = [];
     if (this.closed) return;
-    // No per-send callback (it costs as much as the send): a failure arrives as 'error'.
-    for (const query of queries) this.socket.send(query);
+    // No per-send callback (it costs as much as the send): a failure arrives as 'error', or is
+    // thrown here (a socket that cannot send at all), and then fails that query (its ID leads it).
+    for (const query of queries) {
+      try {
+        this.socket.send(query);
+      } catch (err) {
+        const why = new TransportError('network', `UDP: ${(err as Error).message}`, this.server, errorCode(err as Error));
+        this.settle(query.readUInt16BE(0), (p) => p.reject(why));
+      }
+    }
   }
 
   private receive(msg: Buffer): void {
