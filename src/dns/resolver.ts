@@ -209,15 +209,20 @@ export class Resolver {
     }
   }
 
-  private async timed(
+  private timed(name: string, server: ServerAddress, transport: 'udp' | 'tcp', run: () => Promise<DecodedResponse>): Promise<DecodedResponse> {
+    this.queriesSent++;
+    const onQuery = this.options.onQuery;
+    // Nobody to tell: the exchange's own promise, no outcome text and no extra turn per query.
+    return onQuery === undefined ? run() : this.traced(name, server, transport, run, onQuery);
+  }
+
+  private async traced(
     name: string,
     server: ServerAddress,
     transport: 'udp' | 'tcp',
     run: () => Promise<DecodedResponse>,
+    onQuery: (event: QueryEvent) => void,
   ): Promise<DecodedResponse> {
-    this.queriesSent++;
-    const onQuery = this.options.onQuery;
-    if (onQuery === undefined) return run(); // nobody to tell: no outcome text per query
     const started = performance.now();
     const report = (outcome: string): void => onQuery({ name, server: formatServer(server), transport, outcome, ms: performance.now() - started });
     try {

@@ -25,13 +25,15 @@ class Channel {
   private outbox: Buffer[] = [];
   private closed = false;
   private readonly connected: Promise<TransportError | null>;
+  /** How connecting ended, once it has: undefined while it is under way. */
+  private connectedWith: TransportError | null | undefined = undefined;
 
   constructor(private readonly server: ServerAddress) {
     this.socket = dgram.createSocket(server.host.includes(':') && net.isIPv6(server.host) ? 'udp6' : 'udp4');
     this.socket.unref(); // an idle pool never keeps the process alive
     this.connected = new Promise((resolve) => {
       this.socket.connect(server.port, server.host, (err?: Error) =>
-        resolve(err ? new TransportError('network', `UDP: ${err.message}`, server, errorCode(err)) : null),
+        resolve((this.connectedWith = err ? new TransportError('network', `UDP: ${err.message}`, server, errorCode(err)) : null)),
       );
     });
     this.socket.on('message', (msg) => this.receive(msg));
@@ -39,9 +41,10 @@ class Channel {
     this.socket.on('error', (err) => this.failAll(new TransportError('network', `UDP: ${err.message}`, server, errorCode(err))));
   }
 
-  async exchange(build: (id: number) => Buffer, name: string, type: number, timeoutMs: number): Promise<DecodedResponse> {
-    const failed = await this.connected;
-    if (failed) throw failed;
+  exchange(build: (id: number) => Buffer, name: string, type: number, timeoutMs: number): Promise<DecodedResponse> {
+    // Once connected, no turn of the event loop per query waiting for it.
+    if (this.connectedWith === undefined) return this.connected.then(() => this.exchange(build, name, type, timeoutMs));
+    if (this.connectedWith) return Promise.reject(this.connectedWith);
     let id = randomInt(0, 0x10000);
     while (this.pending.has(id)) id = randomInt(0, 0x10000);
     return new Promise((resolve, reject) => {
